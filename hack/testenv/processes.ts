@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** What we remember of a process we started, so that `down` stops exactly it and nothing else. */
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  command: string;
+  args: string[];
+  log: string;
+}
+
+const PID_DIR = 'pids';
+/** Folders of an environment that hold data, never nested environments: not worth walking. */
+const DATA_DIRS = new Set([PID_DIR, 'etcd', 'kafka', 'pki', 'logs', 'bin', 'kube-certs']);
+
+function recordPath(stateDir: string, name: string): string {
+  return join(stateDir, PID_DIR, `${name}.json`);
+}
+
+/** True when the pid is alive and still runs the command we started (guards against pid reuse). */
+export function isOurs(record: ProcessRecord): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
+    return cmdline[0] === record.command;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a long-lived process detached from us (it outlives `testenv up`), logging to a file. */
+export function startProcess(
+  stateDir: string,
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ProcessRecord {
+  mkdirSync(join(stateDir, PID_DIR), { recursive: true });
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  const log = join(stateDir, 'logs', `${name}.log`);
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
+    if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+    child.unref();
+    const record: ProcessRecord = { name, pid: child.pid, command, args, log };
+    writeFileSync(recordPath(stateDir, name), JSON.stringify(record, null, 2));
+    return record;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readRecord(stateDir: string, name: string): ProcessRecord | undefined {
+  const path = recordPath(stateDir, name);
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as ProcessRecord;
+}
+
+/** Every process record under a state directory, including nested (private) environments. */
+export function allRecords(stateDir: string): { stateDir: string; record: ProcessRecord }[] {
+  if (!existsSync(stateDir)) return [];
+  const found: { stateDir: string; record: ProcessRecord }[] = [];
+  const pidDir = join(stateDir, PID_DIR);
+  if (existsSync(pidDir)) {
+    for (const file of readdirSync(pidDir)) {
+      if (file.endsWith('.json')) {
+        found.push({
+          stateDir,
+          record: JSON.parse(readFileSync(join(pidDir, file), 'utf8')) as ProcessRecord,
+        });
+      }
+    }
+  }
+  for (const entry of readdirSync(stateDir, { withFileTypes: true })) {
+    if (entry.isDirectory() && !DATA_DIRS.has(entry.name))
+      found.push(...allRecords(join(stateDir, entry.name)));
+  }
+  return found;
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
+export async function stopProcess(stateDir: string, name: string, graceMs = 15_000): Promise<void> {
+  const record = readRecord(stateDir, name);
+  if (record === undefined) return;
+  if (isOurs(record)) {
+    process.kill(record.pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isOurs(record) && Date.now() < deadline) await sleep(100);
+    if (isOurs(record)) {
+      process.kill(record.pid, 'SIGKILL');
+      while (isOurs(record)) await sleep(50);
+    }
+  }
+  rmSync(recordPath(stateDir, name), { force: true });
+}
+
+/** Polls a readiness check until it passes, the process dies, or the timeout ends, each with a clear error. */
+export async function waitReady(
+  record: ProcessRecord,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isOurs(record)) {
+      throw new Error(
+        `${record.name} exited during start-up; last lines of ${record.log}:\n${tail(record.log)}`,
+      );
+    }
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${record.name} not ready after ${timeoutMs / 1000}s; last lines of ${record.log}:\n${tail(record.log)}`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+function tail(path: string, lines = 20): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,186 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec, run } from './exec.js';
+import { cacheRoot, repoRoot } from './paths.js';
+import { progress, step } from './progress.js';
+import { versions } from './versions.js';
+
+/** Where the provisioned tools are. */
+export interface Toolchain {
+  kubeApiserver: string;
+  kubectl: string;
+  etcd: string;
+  helm: string;
+  /** Folder of the Kafka broker's jars (the classpath). */
+  kafkaLibs: string;
+}
+
+interface Component {
+  /** Cache folder name; carries the version so a version change builds afresh. */
+  dir: string;
+  needs: 'go' | 'mvn';
+  build: (out: string) => Promise<void>;
+}
+
+const kubeVersionFlags = (() => {
+  const [major, minor] = versions.kubernetes.replace(/^v/, '').split('.');
+  const flags: string[] = [];
+  for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+    flags.push(
+      `-X ${pkg}.gitVersion=${versions.kubernetes}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+    );
+    flags.push(`-X ${pkg}.gitTreeState=clean`);
+  }
+  return flags.join(' ');
+})();
+
+const components: Record<'kubernetes' | 'etcd' | 'helm' | 'kafka', Component> = {
+  kubernetes: {
+    dir: `kubernetes-${versions.kubernetes}`,
+    needs: 'go',
+    build: async (out) => {
+      await run(
+        'go',
+        [
+          'build',
+          '-trimpath',
+          '-ldflags',
+          `-s -w ${kubeVersionFlags}`,
+          '-o',
+          `${out}/`,
+          'k8s.io/kubernetes/cmd/kube-apiserver',
+          'k8s.io/kubernetes/cmd/kubectl',
+        ],
+        { cwd: join(repoRoot, 'hack/tools/kubernetes'), echo: true },
+      );
+    },
+  },
+  etcd: {
+    dir: `etcd-${versions.etcd}`,
+    needs: 'go',
+    build: async (out) => {
+      await run('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(out, 'etcd'), '.'], {
+        cwd: join(repoRoot, 'hack/tools/etcd'),
+        echo: true,
+      });
+    },
+  },
+  helm: {
+    dir: `helm-${versions.helm}`,
+    needs: 'go',
+    build: async (out) => {
+      // Helm's module has no replace directives, so `go install pkg@version` builds it as released.
+      await run(
+        'go',
+        [
+          'install',
+          '-trimpath',
+          '-ldflags',
+          `-s -w -X helm.sh/helm/v3/internal/version.version=${versions.helm}`,
+          `helm.sh/helm/v3/cmd/helm@${versions.helm}`,
+        ],
+        { cwd: out, env: { ...process.env, GOBIN: out }, echo: true },
+      );
+    },
+  },
+  kafka: {
+    dir: `kafka-${versions.kafka}`,
+    needs: 'mvn',
+    build: async (out) => {
+      await run(
+        'mvn',
+        [
+          '-q',
+          '-B',
+          '-f',
+          join(repoRoot, 'hack/tools/kafka/pom.xml'),
+          'dependency:copy-dependencies',
+          '-DincludeScope=runtime',
+          `-Dkafka.version=${versions.kafka}`,
+          `-DoutputDirectory=${join(out, 'libs')}`,
+        ],
+        { echo: true },
+      );
+    },
+  },
+};
+
+const installHints: Record<string, string> = {
+  go: 'Go 1.24 or newer (https://go.dev/dl/, or `apt-get install golang`)',
+  java: 'a Java 17+ runtime (`apt-get install openjdk-17-jre-headless`)',
+  mvn: 'Apache Maven (`apt-get install maven`)',
+  openssl: 'OpenSSL (`apt-get install openssl`)',
+};
+
+async function has(command: string): Promise<boolean> {
+  const result = await exec('sh', ['-c', `command -v ${command}`]);
+  return result.code === 0;
+}
+
+/** Fails at once, naming what to install, when a tool the next steps need is missing. */
+export async function requireTools(tools: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const tool of tools) if (!(await has(tool))) missing.push(tool);
+  if (missing.length > 0) {
+    throw new Error(
+      `testenv needs ${missing.join(', ')} on PATH. Install:\n` +
+        missing.map((tool) => `  - ${tool}: ${installHints[tool] ?? tool}`).join('\n'),
+    );
+  }
+}
+
+const STAMP = '.complete';
+
+function isBuilt(dir: string): boolean {
+  return existsSync(join(dir, STAMP));
+}
+
+/**
+ * Builds every missing component into the cache, at its pinned version. Go builds run one after another (two
+ * cores), the Maven download beside them. Warm, this only checks the stamps.
+ */
+export async function provision(): Promise<Toolchain> {
+  const root = cacheRoot();
+  const pending = Object.entries(components).filter(([, c]) => !isBuilt(join(root, c.dir)));
+  if (pending.length > 0) {
+    const tools = new Set<string>(['java', 'openssl']);
+    for (const [, c] of pending) tools.add(c.needs);
+    await requireTools([...tools]);
+    progress(
+      `building ${pending.map(([name]) => name).join(', ')} into ${root} (first run only; ~10 min on 2 cores)`,
+    );
+  }
+  const buildOne = async ([name, c]: [string, Component]): Promise<void> => {
+    const out = join(root, c.dir);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    await step(`build ${name} ${c.dir}`, () => c.build(out));
+    writeFileSync(join(out, STAMP), `${c.dir}\n`);
+  };
+  const goBuilds = pending.filter(([, c]) => c.needs === 'go');
+  const mvnBuilds = pending.filter(([, c]) => c.needs === 'mvn');
+  await Promise.all([
+    (async () => {
+      for (const b of goBuilds) await buildOne(b);
+    })(),
+    Promise.all(mvnBuilds.map(buildOne)),
+  ]);
+  await requireTools(['java', 'openssl']);
+  return {
+    kubeApiserver: join(root, components.kubernetes.dir, 'kube-apiserver'),
+    kubectl: join(root, components.kubernetes.dir, 'kubectl'),
+    etcd: join(root, components.etcd.dir, 'etcd'),
+    helm: join(root, components.helm.dir, 'helm'),
+    kafkaLibs: join(root, components.kafka.dir, 'libs'),
+  };
+}
+
+/** The stamp records the folder's own name; reading it is how `status` tells what is cached. */
+export function cachedComponents(): string[] {
+  return Object.values(components)
+    .map((c) => join(cacheRoot(), c.dir))
+    .filter((dir) => isBuilt(dir))
+    .map((dir) => readFileSync(join(dir, STAMP), 'utf8').trim());
+}
