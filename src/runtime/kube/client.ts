@@ -1,0 +1,191 @@
+// A small REST client over node:https, generic over resources by path. client-node still loads the kubeconfig and
+// authenticates (tokens, client certificates, exec plugins, in-cluster), through `applyToHTTPSOptions`; the
+// requests themselves are ours so that every one has a deadline we choose and a watch can stream for as long as
+// the server keeps it open (client-node 2.0.0 aborted every watch after 30 s; see docs/runtime.md).
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Defaults to application/json when there is a body. */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Deadline for the whole request; the client's default when absent. */
+  timeoutMs?: number;
+}
+
+export interface StreamOptions {
+  path: string;
+  query?: Query;
+  /** Aborting it closes the stream. */
+  signal: AbortSignal;
+  /** Deadline for the response headers only; the body may then stream for as long as the server keeps it. */
+  connectTimeoutMs: number;
+}
+
+/** An answer other than 2xx from the API server, with the Status it carried. */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isApiError(error: unknown, statusCode: number): error is KubeApiError {
+  return error instanceof KubeApiError && error.statusCode === statusCode;
+}
+
+export const isNotFound = (error: unknown): boolean => isApiError(error, 404);
+export const isConflict = (error: unknown): boolean => isApiError(error, 409);
+/** 410 Gone: the resourceVersion asked for has been compacted away. */
+export const isGone = (error: unknown): boolean => isApiError(error, 410);
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.once('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    response.once('error', reject);
+  });
+}
+
+function statusMessage(body: string): { reason?: string; message?: string } {
+  try {
+    const status: unknown = JSON.parse(body);
+    if (status !== null && typeof status === 'object') {
+      const { reason, message } = status as { reason?: unknown; message?: unknown };
+      return {
+        ...(typeof reason === 'string' ? { reason } : {}),
+        ...(typeof message === 'string' ? { message } : {}),
+      };
+    }
+  } catch {
+    // Not a Status (a proxy's HTML page, say): the status code alone will do.
+  }
+  return {};
+}
+
+function queryString(query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+export class KubeClient {
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    private readonly defaultTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  /** From $KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
+  static fromDefaultConfig(): KubeClient {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault();
+    return new KubeClient(kubeConfig);
+  }
+
+  static fromFile(path: string): KubeClient {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(path);
+    return new KubeClient(kubeConfig);
+  }
+
+  /** One JSON request. The API server's own schema is trusted for the type of the answer. */
+  async request<T>(options: RequestOptions): Promise<T> {
+    const method = options.method ?? 'GET';
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs);
+    const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> =
+      body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json' };
+    try {
+      const response = await this.send(method, options.path, options.query, headers, signal, body);
+      const text = await readBody(response);
+      const statusCode = response.statusCode ?? 0;
+      if (statusCode < 200 || statusCode > 299) throw this.apiError(method, options.path, statusCode, text);
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    } catch (error) {
+      if (error instanceof KubeApiError) throw error;
+      throw new Error(
+        `${method} ${options.path}: ${signal.aborted ? String(signal.reason) : String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** A GET whose body is read as it arrives (a watch). Answers other than 200 throw KubeApiError. */
+  async stream(options: StreamOptions): Promise<IncomingMessage> {
+    const connect = new AbortController();
+    const timer = setTimeout(() => {
+      connect.abort(new Error(`no response within ${options.connectTimeoutMs} ms`));
+    }, options.connectTimeoutMs);
+    const signal = AbortSignal.any([options.signal, connect.signal]);
+    try {
+      const response = await this.send('GET', options.path, options.query, {}, signal, undefined);
+      if (response.statusCode !== 200) {
+        throw this.apiError('GET', options.path, response.statusCode ?? 0, await readBody(response));
+      }
+      return response;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private apiError(method: HttpMethod, path: string, statusCode: number, body: string): KubeApiError {
+    const { reason, message } = statusMessage(body);
+    return new KubeApiError(
+      statusCode,
+      reason,
+      `${method} ${path}: ${statusCode} ${message ?? reason ?? ''}`.trim(),
+    );
+  }
+
+  private async send(
+    method: HttpMethod,
+    path: string,
+    query: Query | undefined,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    body: string | undefined,
+  ): Promise<IncomingMessage> {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
+    const server = new URL(cluster.server);
+    // A server URL may carry a path prefix (an API proxy); the resource path goes after it.
+    const url = new URL(`${server.pathname.replace(/\/$/, '')}${path}${queryString(query)}`, server);
+    const requestOptions: https.RequestOptions = {
+      method,
+      headers: { Accept: 'application/json', ...headers },
+      signal,
+    };
+    // Adds credentials, the CA and client certificates, and client-node's agent for this cluster and user.
+    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const request = transport.request(url, requestOptions, resolve);
+      request.once('error', reject);
+      request.end(body);
+    });
+  }
+}
