@@ -12,7 +12,7 @@ export const ConditionStatusSchema = z
   .describe('Whether the condition holds: True, False or Unknown.');
 
 export const ConditionSchema = z
-  .strictObject({
+  .object({
     type: z
       .string()
       .max(316)

@@ -1,4 +1,6 @@
-// status of ClusterRegistration: written only by the operator, through the status subresource.
+// status of ClusterRegistration: written only by the operator, through the status subresource. Unlike the
+// spec, these objects are not strict: a field added by a newer operator version is dropped on read rather
+// than making the whole status unreadable.
 import { z } from 'zod';
 import { CLUSTER_ID_NAMESPACE } from './constants.js';
 import { ConditionSchema } from './condition.js';
@@ -6,7 +8,7 @@ import { ConditionSchema } from './condition.js';
 const timestamp = (description: string) => z.iso.datetime({ offset: true }).optional().describe(description);
 
 const LastRegistrationSchema = z
-  .strictObject({
+  .object({
     topic: z.string().min(1).max(249).describe('Topic the record was written to.'),
     partition: z.int().nonnegative().describe('Partition the record was written to.'),
     // A string: Kafka offsets are 64-bit and kafkajs reports them as strings.
@@ -19,7 +21,7 @@ const LastRegistrationSchema = z
   .describe('Where the broker stored the last acknowledged registration record.');
 
 export const ClusterRegistrationStatusSchema = z
-  .strictObject({
+  .object({
     observedGeneration: z
       .int()
       .nonnegative()

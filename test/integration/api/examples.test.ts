@@ -54,7 +54,8 @@ function renamed(docs: Doc[], suffix: string): Doc[] {
 
 describe('examples/', () => {
   test('holds the minimal and the SASL_SSL example', () => {
-    assert.deepEqual(exampleFiles.sort(), ['minimal.yaml', 'sasl-ssl.yaml']);
+    assert.ok(exampleFiles.includes('minimal.yaml'));
+    assert.ok(exampleFiles.includes('sasl-ssl.yaml'));
   });
 
   for (const file of exampleFiles) {

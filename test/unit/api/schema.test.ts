@@ -153,6 +153,14 @@ describe('parseClusterRegistration', () => {
     assert.equal(result.ignoredStatus, undefined);
   });
 
+  test('reads a status that carries a field of a newer version, dropping only that field', () => {
+    const status = { observedGeneration: 2, futureField: 'x' };
+    const result = parseClusterRegistration({ ...minimalManifest(), status });
+    assert.ok(result.ok);
+    assert.deepEqual(result.value.status, { observedGeneration: 2 });
+    assert.equal(result.ignoredStatus, undefined);
+  });
+
   test('drops an invalid status instead of failing the object, and says why', () => {
     const status = { conditions: [{ type: 'Ready', status: 'Maybe' }] };
     const result = parseClusterRegistration({ ...minimalManifest(), status });
