@@ -1,5 +1,11 @@
 // The controller runtime the operator stands on; see docs/runtime.md.
-export { Backoff, KeyedBackoff, backoffDelay, reconcileBackoffPolicy, watchBackoffPolicy } from './backoff.js';
+export {
+  Backoff,
+  KeyedBackoff,
+  backoffDelay,
+  reconcileBackoffPolicy,
+  watchBackoffPolicy,
+} from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { systemClock } from './clock.js';
 export type { Clock, Timer } from './clock.js';

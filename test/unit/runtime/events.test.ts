@@ -52,8 +52,8 @@ test('an event names its object; a cluster-scoped object gets its events in defa
   recorder.event(registration, { type: 'Normal', reason: 'Registered', action: 'Register', note: 'ok' });
   await settle();
   const [event] = sink.created;
-  assert.equal(event?.metadata.namespace, 'default');
   assert.ok(event !== undefined);
+  assert.equal(event.metadata.namespace, 'default');
   assert.deepEqual(event.regarding, {
     apiVersion: 'registry.kgroot.io/v1alpha1',
     kind: 'ClusterRegistration',
