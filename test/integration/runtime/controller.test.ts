@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Reconciler, ReconcileResult } from '../../../src/runtime/controller.js';
+import type { Informer } from '../../../src/runtime/informer/informer.js';
+import { ResourceApi } from '../../../src/runtime/kube/resource-api.js';
+import { Manager } from '../../../src/runtime/manager.js';
+import {
+  client,
+  configMap,
+  configMapType,
+  eventually,
+  must,
+  testLogger,
+  testNamespace,
+  type ConfigMap,
+} from './fixtures/cluster.js';
+
+interface Setup {
+  namespace: string;
+  manager: Manager;
+  configMaps: Informer<ConfigMap>;
+}
+
+/** A manager over the ConfigMaps of a fresh namespace, running a controller with `reconcile` until the test ends. */
+async function runController(
+  t: TestContext,
+  makeReconciler: (configMaps: Informer<ConfigMap>) => Reconciler,
+  options: { reconcileTimeoutMs?: number } = {},
+): Promise<Setup> {
+  const namespace = await testNamespace(t);
+  const manager = new Manager({
+    name: 'runtime-test',
+    client: client(),
+    logger: testLogger(t),
+    handleSignals: false,
+  });
+  const configMaps = manager.informer<ConfigMap>({ type: configMapType, namespace });
+  manager.controller({
+    name: 'configmaps',
+    for: configMaps,
+    reconciler: makeReconciler(configMaps),
+    maxConcurrentReconciles: 2,
+    backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.1 },
+    ...options,
+  });
+  const running = manager.run();
+  t.after(async () => {
+    manager.stop();
+    await running;
+  });
+  await eventually('the cache to sync', () => configMaps.hasSynced());
+  return { namespace, manager, configMaps };
+}
+
+async function counter(manager: Manager, result: string): Promise<number> {
+  const { values } = await manager.metrics.reconcileTotal.get();
+  return values.find((value) => value.labels.result === result)?.value ?? 0;
+}
+
+test('a burst of 200 updates to one key coalesces into far fewer reconciles, and the last state wins', async (t) => {
+  const observed: string[] = [];
+  const { namespace, manager } = await runController(t, (configMaps) => ({
+    async reconcile(key): Promise<ReconcileResult> {
+      observed.push(configMaps.get(key)?.data?.n ?? 'gone');
+      await delay(20);
+      return {};
+    },
+  }));
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'burst', { n: '0' }) });
+  await eventually('the first reconcile', () => observed.includes('0'));
+  const api = new ResourceApi<ConfigMap>(manager.client, configMapType);
+  for (let n = 1; n <= 200; n += 1) {
+    await api.mergePatch({ namespace, name: 'burst' }, { data: { n: String(n) } });
+  }
+  await eventually('the last state to be reconciled', () => observed.at(-1) === '200');
+  await delay(500);
+  assert.equal(observed.at(-1), '200', 'nothing older ran after the last state');
+  const runs = observed.length - 1;
+  t.diagnostic(`200 updates took ${runs} reconciles`);
+  assert.ok(runs < 100, `200 updates took ${runs} reconciles`);
+});
+
+test('a reconcile that throws is retried with growing delays and later succeeds', async (t) => {
+  const attempts: number[] = [];
+  const { namespace, manager } = await runController(t, () => ({
+    reconcile(key): Promise<ReconcileResult> {
+      if (!key.endsWith('/flaky')) return Promise.resolve({});
+      attempts.push(Date.now());
+      if (attempts.length <= 3) return Promise.reject(new Error(`attempt ${attempts.length} failed`));
+      return Promise.resolve({});
+    },
+  }));
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'flaky', {}) });
+  await eventually('the fourth attempt', () => attempts.length >= 4);
+  const gaps = attempts.slice(1, 4).map((at, i) => at - (attempts[i] ?? 0));
+  assert.ok(gaps[0] !== undefined && gaps[1] !== undefined && gaps[2] !== undefined);
+  assert.ok(gaps[0] < gaps[1] && gaps[1] < gaps[2], `gaps grow: ${gaps.join(', ')}`);
+  assert.equal(await counter(manager, 'error'), 3);
+  await eventually('the success to be counted', async () => (await counter(manager, 'success')) >= 1);
+});
+
+test('a reconcile that hangs hits its deadline and the key is retried', async (t) => {
+  let attempts = 0;
+  const { namespace, manager } = await runController(
+    t,
+    () => ({
+      async reconcile(key, { signal }): Promise<ReconcileResult> {
+        if (!key.endsWith('/hangs')) return {};
+        attempts += 1;
+        if (attempts === 1) await delay(60_000, undefined, { signal });
+        return {};
+      },
+    }),
+    { reconcileTimeoutMs: 500 },
+  );
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'hangs', {}) });
+  await eventually('the retry after the deadline', () => attempts >= 2, 15_000);
+  assert.equal(await counter(manager, 'error'), 1);
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Informer } from '../../../src/runtime/informer/informer.js';
+import type { ObjectEvent } from '../../../src/runtime/informer/store.js';
+import { RuntimeMetrics } from '../../../src/observability/metrics.js';
+import {
+  client,
+  configMap,
+  configMapType,
+  eventually,
+  must,
+  testLogger,
+  testNamespace,
+  untilEnd,
+  type ConfigMap,
+} from './fixtures/cluster.js';
+
+test('creates, updates and deletes are all seen, and the cache follows them', async (t) => {
+  const namespace = await testNamespace(t);
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'before', { v: '0' }) });
+  const informer = new Informer<ConfigMap>(
+    { type: configMapType, namespace },
+    { client: client(), logger: testLogger(t), metrics: new RuntimeMetrics() },
+  );
+  const seen: string[] = [];
+  informer.subscribe((event: ObjectEvent<ConfigMap>) => {
+    seen.push(`${event.type} ${event.object.metadata.name} ${event.object.data?.v ?? ''}`);
+  });
+  const running = informer.run(untilEnd(t));
+  assert.equal(informer.isReady(), false);
+  await eventually('the first sync', () => informer.hasSynced());
+  assert.equal(informer.isReady(), true);
+  assert.equal(informer.get(`${namespace}/before`)?.data?.v, '0');
+  assert.equal(informer.get(`${namespace}/before`)?.kind, 'ConfigMap', 'list items get their kind');
+
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'cm', { v: '1' }) });
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'cm', { v: '2' }) });
+  await must(['delete', 'configmap', 'cm', '-n', namespace]);
+  await eventually('the delete', () => seen.includes(`deleted cm 2`));
+  assert.deepEqual(seen, ['added before 0', 'added cm 1', 'updated cm 2', 'deleted cm 2']);
+  assert.equal(informer.get(`${namespace}/cm`), undefined);
+  assert.deepEqual(
+    informer.list().map((object) => object.metadata.name),
+    ['before'],
+  );
+  t.after(() => running);
+});
+
+test('a label selector limits the cache to matching objects', async (t) => {
+  const namespace = await testNamespace(t);
+  const informer = new Informer<ConfigMap>(
+    { type: configMapType, namespace, labelSelector: 'app=mine' },
+    { client: client(), logger: testLogger(t), metrics: new RuntimeMetrics() },
+  );
+  const running = informer.run(untilEnd(t));
+  await eventually('the first sync', () => informer.hasSynced());
+  await must(['create', 'configmap', 'theirs', '-n', namespace]);
+  await must(['create', 'configmap', 'mine', '-n', namespace]);
+  await must(['label', 'configmap', 'mine', 'app=mine', '-n', namespace]);
+  await eventually('the labelled object', () => informer.get(`${namespace}/mine`) !== undefined);
+  assert.equal(informer.get(`${namespace}/theirs`), undefined);
+  t.after(() => running);
+});
