@@ -33,6 +33,10 @@ export class WorkQueue implements InFlightWork {
     this.clock = options.clock ?? systemClock;
     this.failures = new KeyedBackoff(options.backoff ?? reconcileBackoffPolicy, options.random);
     options.metrics?.trackQueue(options.name, this);
+    // Every series exists from the start, at zero, as client-go's queue metrics do.
+    this.metrics?.workqueueAdds.inc(this.labels, 0);
+    this.metrics?.workqueueRetries.inc(this.labels, 0);
+    this.updateDepth();
   }
 
   /** Run `key` as soon as a worker is free. */

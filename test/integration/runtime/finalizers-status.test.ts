@@ -44,9 +44,8 @@ test("finalizers are added and removed by tested JSON patches that leave other c
   ]);
   await assert.rejects(removeFinalizer(api, withOurs, ours), (error: unknown) => isApiError(error, 422));
   const fresh = await api.get({ name });
-  assert.deepEqual(fresh?.metadata.finalizers, [ours]);
-
   assert.ok(fresh !== undefined);
+  assert.deepEqual(fresh.metadata.finalizers, [ours]);
   const without = await removeFinalizer(api, fresh, ours);
   assert.equal(without.metadata.finalizers, undefined);
   await must(['delete', type.plural, name]);
@@ -133,7 +132,9 @@ test('events are posted for an object, and repeats become one event with a count
     ]),
   ) as { items: { reason: string; note: string; series?: { count: number } }[] };
   assert.equal(listed.items.length, 1);
-  assert.equal(listed.items[0]?.reason, 'BrokerDown');
-  assert.equal(listed.items[0]?.series?.count, 50);
+  const [event] = listed.items;
+  assert.ok(event !== undefined);
+  assert.equal(event.reason, 'BrokerDown');
+  assert.equal(event.series?.count, 50);
   await must(['delete', type.plural, 'w3']);
 });
