@@ -63,7 +63,8 @@ test('a burst of 200 updates to one key coalesces into far fewer reconciles, and
   const { namespace, manager } = await runController(t, (configMaps) => ({
     async reconcile(key): Promise<ReconcileResult> {
       observed.push(configMaps.get(key)?.data?.n ?? 'gone');
-      await delay(20);
+      // About what producing a record to a broker takes; the burst below arrives faster than this.
+      await delay(200);
       return {};
     },
   }));
