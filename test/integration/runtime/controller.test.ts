@@ -4,14 +4,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Reconciler, ReconcileResult } from '../../../src/runtime/controller.js';
 import type { Informer } from '../../../src/runtime/informer/informer.js';
 import { ResourceApi } from '../../../src/runtime/kube/resource-api.js';
-import { Manager } from '../../../src/runtime/manager.js';
+import type { Manager } from '../../../src/runtime/manager.js';
 import {
-  client,
   configMap,
   configMapType,
   eventually,
   must,
-  testLogger,
+  runUntilEnd,
+  testManager,
   testNamespace,
   type ConfigMap,
 } from './fixtures/cluster.js';
@@ -29,12 +29,7 @@ async function runController(
   options: { reconcileTimeoutMs?: number } = {},
 ): Promise<Setup> {
   const namespace = await testNamespace(t);
-  const manager = new Manager({
-    name: 'runtime-test',
-    client: client(),
-    logger: testLogger(t),
-    handleSignals: false,
-  });
+  const manager = testManager(t);
   const configMaps = manager.informer<ConfigMap>({ type: configMapType, namespace });
   manager.controller({
     name: 'configmaps',
@@ -44,11 +39,7 @@ async function runController(
     backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.1 },
     ...options,
   });
-  const running = manager.run();
-  t.after(async () => {
-    manager.stop();
-    await running;
-  });
+  runUntilEnd(t, manager);
   await eventually('the cache to sync', () => configMaps.hasSynced());
   return { namespace, manager, configMaps };
 }

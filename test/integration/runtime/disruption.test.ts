@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { ReconcileResult } from '../../../src/runtime/controller.js';
 import type { Informer } from '../../../src/runtime/informer/informer.js';
-import { Manager } from '../../../src/runtime/manager.js';
+import type { Manager } from '../../../src/runtime/manager.js';
 import { startPrivateKube, type PrivateKube } from '../../support/testenv.js';
 import {
-  client,
   configMap,
   configMapType,
   eventually,
   must,
-  testLogger,
+  runUntilEnd,
+  testManager,
   testNamespace,
   type ConfigMap,
 } from './fixtures/cluster.js';
@@ -28,13 +28,7 @@ interface Running {
 async function runAgainstPrivateKube(t: TestContext): Promise<Running> {
   const kube = await startPrivateKube(t);
   const namespace = await testNamespace(t, kube.kubeconfig);
-  const manager = new Manager({
-    name: 'runtime-test',
-    client: client(kube.kubeconfig),
-    logger: testLogger(t),
-    httpPort: 0,
-    handleSignals: false,
-  });
+  const manager = testManager(t, { kubeconfig: kube.kubeconfig, httpPort: 0 });
   // Short backoff caps keep the test short; the defaults (30 s) would only make it slower.
   const configMaps = manager.informer<ConfigMap>({
     type: configMapType,
@@ -52,11 +46,7 @@ async function runAgainstPrivateKube(t: TestContext): Promise<Running> {
       },
     },
   });
-  const running = manager.run();
-  t.after(async () => {
-    manager.stop();
-    await running;
-  });
+  runUntilEnd(t, manager);
   await eventually('the cache to sync', () => configMaps.hasSynced());
   return { kube, namespace, manager, configMaps, reconciled };
 }

@@ -4,9 +4,19 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { mapChanges, type ReconcileResult } from '../../../src/runtime/controller.js';
 import { keyOf, type KubeObject } from '../../../src/runtime/kube/object.js';
 import type { ResourceType } from '../../../src/runtime/kube/resource.js';
-import { LeadershipLostError, Manager } from '../../../src/runtime/manager.js';
+import { LeadershipLostError } from '../../../src/runtime/manager.js';
 import { startPrivateKube, uniqueName } from '../../support/testenv.js';
-import { client, eventually, must, testCrd, testLogger, testNamespace } from './fixtures/cluster.js';
+import {
+  configMapType,
+  eventually,
+  must,
+  quickLease,
+  runUntilEnd,
+  testCrd,
+  testManager,
+  testNamespace,
+  type ConfigMap,
+} from './fixtures/cluster.js';
 
 interface Widget extends KubeObject {
   spec?: { secretName?: string };
@@ -27,22 +37,12 @@ const secretType: ResourceType = {
 test('/readyz answers 503 before the first sync and 200 after', async (t) => {
   // The CRD does not exist yet, so the first list fails until it does.
   const crd = await testCrd(t, { establish: false });
-  const manager = new Manager({
-    name: 'runtime-test',
-    client: client(),
-    logger: testLogger(t),
-    httpPort: 0,
-    handleSignals: false,
-  });
+  const manager = testManager(t, { httpPort: 0 });
   const widgets = manager.informer<Widget>({
     type: crd.type,
     backoff: { initialMs: 200, maxMs: 1_000, factor: 2, jitter: 0.2 },
   });
-  const running = manager.run();
-  t.after(async () => {
-    manager.stop();
-    await running;
-  });
+  runUntilEnd(t, manager);
   await eventually('the HTTP server', () => manager.httpPort !== undefined);
   const readyz = async () => (await fetch(`http://127.0.0.1:${manager.httpPort ?? 0}/readyz`)).status;
   const healthz = async () => (await fetch(`http://127.0.0.1:${manager.httpPort ?? 0}/healthz`)).status;
@@ -56,12 +56,7 @@ test('/readyz answers 503 before the first sync and 200 after', async (t) => {
 test('a namespaced Secret maps to the cluster-scoped objects that use it, whose reconcile then sees it', async (t) => {
   const { type } = await testCrd(t);
   const namespace = await testNamespace(t);
-  const manager = new Manager({
-    name: 'runtime-test',
-    client: client(),
-    logger: testLogger(t),
-    handleSignals: false,
-  });
+  const manager = testManager(t);
   const widgets = manager.informer<Widget>({ type });
   const secrets = manager.informer<Secret>({ type: secretType, namespace });
   const seen: string[] = [];
@@ -85,11 +80,7 @@ test('a namespaced Secret maps to the cluster-scoped objects that use it, whose 
       },
     },
   });
-  const running = manager.run();
-  t.after(async () => {
-    manager.stop();
-    await running;
-  });
+  runUntilEnd(t, manager);
   const widget = uniqueName('w');
   await must(['apply', '-f', '-'], {
     stdin: JSON.stringify({
@@ -108,24 +99,11 @@ test('a namespaced Secret maps to the cluster-scoped objects that use it, whose 
 test('graceful stop lets the reconcile in flight finish, then releases the lease', async (t) => {
   const namespace = await testNamespace(t);
   const lease = uniqueName('lease');
-  const manager = new Manager({
-    name: 'runtime-test',
-    client: client(),
-    logger: testLogger(t),
-    handleSignals: false,
+  const manager = testManager(t, {
     gracefulShutdownTimeoutMs: 10_000,
-    leaderElection: {
-      namespace,
-      name: lease,
-      leaseDurationMs: 6_000,
-      renewDeadlineMs: 4_000,
-      retryPeriodMs: 1_000,
-    },
+    leaderElection: { namespace, name: lease, ...quickLease },
   });
-  const configMaps = manager.informer<KubeObject>({
-    type: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
-    namespace,
-  });
+  const configMaps = manager.informer<ConfigMap>({ type: configMapType, namespace });
   let started = false;
   let finished = false;
   manager.controller({
@@ -161,24 +139,12 @@ test('graceful stop lets the reconcile in flight finish, then releases the lease
 test('a lost lease aborts every reconcile at once and run() rejects', async (t) => {
   const kube = await startPrivateKube(t);
   const namespace = await testNamespace(t, kube.kubeconfig);
-  const manager = new Manager({
-    name: 'runtime-test',
-    client: client(kube.kubeconfig),
-    logger: testLogger(t),
-    handleSignals: false,
+  const manager = testManager(t, {
+    kubeconfig: kube.kubeconfig,
     gracefulShutdownTimeoutMs: 60_000,
-    leaderElection: {
-      namespace,
-      name: 'lease',
-      leaseDurationMs: 6_000,
-      renewDeadlineMs: 4_000,
-      retryPeriodMs: 1_000,
-    },
+    leaderElection: { namespace, name: 'lease', ...quickLease },
   });
-  const configMaps = manager.informer<KubeObject>({
-    type: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
-    namespace,
-  });
+  const configMaps = manager.informer<ConfigMap>({ type: configMapType, namespace });
   let aborted: number | undefined;
   manager.controller({
     name: 'forever',
