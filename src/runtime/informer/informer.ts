@@ -135,7 +135,7 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
   async run(signal: AbortSignal): Promise<void> {
     let resourceVersion: string | undefined;
     let listReason = 'initial';
-    let nextResync = this.nextResyncTime();
+    let nextResync = 0;
     while (!signal.aborted) {
       if (resourceVersion === undefined) {
         resourceVersion = await this.relist(listReason, signal);
@@ -143,6 +143,8 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
           await sleep(this.clock, this.backoff.next(), signal);
           continue;
         }
+        // Whatever made it list, the cache is fresh now: the next resync is a whole period away.
+        nextResync = this.nextResyncTime();
       }
       const resync = new AbortController();
       const resyncTimer = this.clock.setTimer(() => {
@@ -166,7 +168,6 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
       if (isAborted(resync.signal)) {
         resourceVersion = undefined;
         listReason = 'resync';
-        nextResync = this.nextResyncTime();
         continue;
       }
       this.deps.metrics.informerWatchRestarts.inc({ resource: this.name, reason: end.reason });

@@ -61,3 +61,44 @@ test('a label selector limits the cache to matching objects', async (t) => {
   assert.equal(informer.get(`${namespace}/theirs`), undefined);
   t.after(() => running);
 });
+
+test('a periodic resync relists and hands every cached object to subscribers again', async (t) => {
+  const namespace = await testNamespace(t);
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'steady', { v: '1' }) });
+  const metrics = new RuntimeMetrics();
+  const informer = new Informer<ConfigMap>(
+    { type: configMapType, namespace, resyncPeriodMs: 1_000 },
+    { client: client(), logger: testLogger(t), metrics },
+  );
+  let resyncs = 0;
+  informer.subscribe((event) => {
+    if (event.type === 'resync' && event.object.metadata.name === 'steady') resyncs += 1;
+  });
+  const running = informer.run(untilEnd(t));
+  t.after(() => running);
+  await eventually('two resyncs', () => resyncs >= 2);
+  const relists = (await metrics.informerRelists.get()).values.find(
+    (value) => value.labels.reason === 'resync',
+  );
+  assert.ok((relists?.value ?? 0) >= 2);
+  assert.equal(informer.isReady(), true);
+});
+
+test('the inactivity watchdog reopens a silent watch, which then still delivers', async (t) => {
+  const namespace = await testNamespace(t);
+  const metrics = new RuntimeMetrics();
+  // Far shorter than the API server's bookmark interval, so the quiet namespace looks like a dead stream.
+  const informer = new Informer<ConfigMap>(
+    { type: configMapType, namespace, inactivityTimeoutMs: 1_000 },
+    { client: client(), logger: testLogger(t), metrics },
+  );
+  const running = informer.run(untilEnd(t));
+  t.after(() => running);
+  const stalls = async () =>
+    (await metrics.informerWatchRestarts.get()).values.find((value) => value.labels.reason === 'stalled')
+      ?.value ?? 0;
+  await eventually('two stalls', async () => (await stalls()) >= 2);
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'after', { v: '1' }) });
+  await eventually('the change after the stalls', () => informer.get(`${namespace}/after`) !== undefined);
+  assert.equal(informer.isReady(), true);
+});
