@@ -22,14 +22,6 @@ export const systemClock: Clock = {
   },
 };
 
-/**
- * Whether `signal` has aborted by now. A function, because TypeScript keeps a property check narrowed across an
- * await, after which the answer may well have changed.
- */
-export function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
-}
-
 /** Waits `delayMs`, or less if `signal` aborts first; never rejects, so loops check `signal.aborted` after it. */
 export function sleep(clock: Clock, delayMs: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();

@@ -4,7 +4,8 @@
 // The leader renews every retry period; if it cannot renew within the renew deadline (shorter than the lease, so
 // it stops before anyone else may start) it has lost, and says so at once. Released on shutdown, by emptying the
 // holder, so a standby takes over at its next retry instead of waiting out the lease.
-import { isAborted, systemClock, sleep, type Clock } from './clock.js';
+import { isAborted, linkSignals } from './abort.js';
+import { systemClock, sleep, type Clock } from './clock.js';
 import type { Random } from './backoff.js';
 import { isConflict, type KubeClient } from './kube/client.js';
 import type { KubeObject } from './kube/object.js';
@@ -178,15 +179,17 @@ export class LeaderElector {
   }
 
   private async attempt(signal: AbortSignal, timeoutMs: number): Promise<Attempt> {
-    const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, timeoutMs))]);
+    const request = linkSignals(signal, AbortSignal.timeout(Math.max(1, timeoutMs)));
     try {
-      return await this.tryAcquireOrRenew(requestSignal);
+      return await this.tryAcquireOrRenew(request.signal);
     } catch (error) {
       if (!signal.aborted) {
         const level = isConflict(error) ? 'debug' : 'warn';
         this.log.log(level, 'lease update failed', { error });
       }
       return 'failed';
+    } finally {
+      request.dispose();
     }
   }
 

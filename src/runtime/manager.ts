@@ -6,6 +6,7 @@
 // manager does, and come back as a standby.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { linkSignals } from './abort.js';
 import { Controller, type ControllerOptions } from './controller.js';
 import { apiEventSink, EventRecorder } from './events.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
@@ -176,7 +177,7 @@ export class Manager {
     );
     const electionStop = new AbortController();
     const leadershipLost = new AbortController();
-    const startWhileLeading = AbortSignal.any([this.stopRequest.signal, leadershipLost.signal]);
+    const startWhileLeading = linkSignals(this.stopRequest.signal, leadershipLost.signal).signal;
     const electionEnd = elector.run(electionStop.signal, () => {
       void this.startControllers(startWhileLeading);
     });

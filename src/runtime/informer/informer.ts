@@ -3,7 +3,8 @@
 // resourceVersion, an error backs off (exponential, jittered) first, a 410 relists, and so does the periodic
 // resync. Only its signal stops it.
 import { Backoff, watchBackoffPolicy, type BackoffPolicy, type Random } from '../backoff.js';
-import { isAborted, sleep, systemClock, type Clock } from '../clock.js';
+import { isAborted, linkSignals } from '../abort.js';
+import { sleep, systemClock, type Clock } from '../clock.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/object.js';
 import { assertKubeObject, withTypeMeta, type Decode } from '../kube/resource-api.js';
@@ -153,7 +154,8 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
       const startedAt = this.clock.now();
       // Written by the watch's callbacks.
       const progress = { connected: false, resourceVersion };
-      const end = await this.watch(resourceVersion, AbortSignal.any([signal, resync.signal]), {
+      const watchSignal = linkSignals(signal, resync.signal);
+      const end = await this.watch(resourceVersion, watchSignal.signal, {
         onConnected: () => {
           progress.connected = true;
           this.failing = false;
@@ -163,6 +165,7 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
         },
       });
       resyncTimer.cancel();
+      watchSignal.dispose();
       resourceVersion = progress.resourceVersion;
       if (isAborted(signal)) break;
       if (isAborted(resync.signal)) {

@@ -1,6 +1,7 @@
 // One watch connection: opened from a resourceVersion with bookmarks and a server-side timeout, read line by
 // line, and closed by a watchdog when nothing at all (not even a bookmark) arrives for too long, which is how a
 // half-open connection or a stalled stream shows itself. It says why it ended; the informer decides what next.
+import { linkSignals } from '../abort.js';
 import type { Clock } from '../clock.js';
 import { isGone, type KubeClient, type Query } from '../kube/client.js';
 import { LineSplitter } from './ndjson.js';
@@ -67,8 +68,9 @@ function asError(error: unknown): Error {
 }
 
 export async function watchOnce(client: KubeClient, options: WatchOptions): Promise<WatchEnd> {
+  // Our own handle on this one connection, so that ending it never aborts the caller's signal.
   const connection = new AbortController();
-  const signal = AbortSignal.any([options.signal, connection.signal]);
+  const { signal, dispose } = linkSignals(options.signal, connection.signal);
   const query: Query = {
     watch: true,
     resourceVersion: options.resourceVersion,
@@ -85,6 +87,7 @@ export async function watchOnce(client: KubeClient, options: WatchOptions): Prom
       connectTimeoutMs: options.connectTimeoutMs,
     });
   } catch (error) {
+    dispose();
     if (options.signal.aborted) return { reason: 'aborted' };
     if (isGone(error)) return { reason: 'gone' };
     return { reason: 'error', error: asError(error) };
@@ -97,6 +100,7 @@ export async function watchOnce(client: KubeClient, options: WatchOptions): Prom
       ended = true;
       watchdog.cancel();
       connection.abort();
+      dispose();
       response.destroy();
       resolve(options.signal.aborted ? { reason: 'aborted' } : end);
     };

@@ -5,6 +5,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { linkSignals } from '../abort.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -112,8 +113,10 @@ export class KubeClient {
   /** One JSON request. The API server's own schema is trusted for the type of the answer. */
   async request<T>(options: RequestOptions): Promise<T> {
     const method = options.method ?? 'GET';
-    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs);
-    const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+    const { signal, dispose } = linkSignals(
+      options.signal,
+      AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs),
+    );
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> =
       body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json' };
@@ -125,31 +128,21 @@ export class KubeClient {
       return (text === '' ? undefined : JSON.parse(text)) as T;
     } catch (error) {
       if (error instanceof KubeApiError) throw error;
-      throw new Error(
-        `${method} ${options.path}: ${signal.aborted ? String(signal.reason) : String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      const cause = signal.aborted ? String(signal.reason) : String(error);
+      throw new Error(`${method} ${options.path}: ${cause}`, { cause: error });
+    } finally {
+      dispose();
     }
   }
 
   /** A GET whose body is read as it arrives (a watch). Answers other than 200 throw KubeApiError. */
   async stream(options: StreamOptions): Promise<IncomingMessage> {
-    const connect = new AbortController();
-    const timer = setTimeout(() => {
-      connect.abort(new Error(`no response within ${options.connectTimeoutMs} ms`));
-    }, options.connectTimeoutMs);
-    const signal = AbortSignal.any([options.signal, connect.signal]);
-    try {
-      const response = await this.send('GET', options.path, options.query, {}, signal, undefined);
-      if (response.statusCode !== 200) {
-        throw this.apiError('GET', options.path, response.statusCode ?? 0, await readBody(response));
-      }
-      return response;
-    } finally {
-      clearTimeout(timer);
+    const { path, query, signal, connectTimeoutMs } = options;
+    const response = await this.send('GET', path, query, {}, signal, undefined, connectTimeoutMs);
+    if (response.statusCode !== 200) {
+      throw this.apiError('GET', path, response.statusCode ?? 0, await readBody(response));
     }
+    return response;
   }
 
   private apiError(method: HttpMethod, path: string, statusCode: number, body: string): KubeApiError {
@@ -168,6 +161,8 @@ export class KubeClient {
     headers: Record<string, string>,
     signal: AbortSignal,
     body: string | undefined,
+    /** Destroys the request if no response headers arrive in time; the body may then take as long as it takes. */
+    headersTimeoutMs?: number,
   ): Promise<IncomingMessage> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('the kubeconfig has no current cluster');
@@ -183,8 +178,20 @@ export class KubeClient {
     await this.kubeConfig.applyToHTTPSOptions(requestOptions);
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
-      const request = transport.request(url, requestOptions, resolve);
-      request.once('error', reject);
+      const request = transport.request(url, requestOptions, (response) => {
+        clearTimeout(headersTimer);
+        resolve(response);
+      });
+      const headersTimer =
+        headersTimeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              request.destroy(new Error(`no response within ${headersTimeoutMs} ms`));
+            }, headersTimeoutMs);
+      request.once('error', (error) => {
+        clearTimeout(headersTimer);
+        reject(error);
+      });
       request.end(body);
     });
   }
