@@ -177,9 +177,8 @@ test('a lost lease aborts every reconcile at once and run() rejects', async (t) 
   const result = await outcome;
   assert.ok(result instanceof LeadershipLostError, String(result));
   assert.ok(aborted !== undefined);
-  // Lost within the renew deadline (plus a retry), long before the 60 s graceful timeout could matter.
-  assert.ok(
-    aborted - stoppedAt <= 4_000 + 1_000 + 1_000,
-    `aborted ${aborted - stoppedAt} ms after the outage`,
-  );
+  // Lost within the renew deadline of the last renewal (a retry before the outage at most), plus slack for a
+  // busy machine: long before the 60 s graceful timeout could matter.
+  const bound = quickLease.renewDeadlineMs + quickLease.retryPeriodMs + 3_000;
+  assert.ok(aborted - stoppedAt <= bound, `aborted ${aborted - stoppedAt} ms after the outage`);
 });
