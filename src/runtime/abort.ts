@@ -39,3 +39,17 @@ export function linkSignals(...sources: readonly (AbortSignal | undefined)[]): L
 export function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
 }
+
+/** Resolves once `signal` aborts, at once if it already has (an abort listener added later would never fire). */
+export function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    signal.addEventListener(
+      'abort',
+      () => {
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

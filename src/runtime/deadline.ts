@@ -1,7 +1,8 @@
 // Runs one piece of work under a deadline. JavaScript cannot stop a promise, so the deadline aborts the work's
 // signal; work that honours it (every runtime helper passes it to its requests) ends at once. Work that ignores it
 // is abandoned after a grace period, so that one hung call can neither hold a worker nor its key forever.
-import type { Clock } from './clock.js';
+import { linkSignals, whenAborted } from './abort.js';
+import type { Clock, Timer } from './clock.js';
 
 export class DeadlineExceededError extends Error {
   override readonly name = 'DeadlineExceededError';
@@ -22,39 +23,29 @@ export async function withDeadline<R>(
   work: (signal: AbortSignal) => Promise<R>,
   options: DeadlineOptions,
 ): Promise<R> {
-  const controller = new AbortController();
-  const abort = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
-  const onParentAbort = () => {
-    abort(options.parent.reason);
-  };
-  if (options.parent.aborted) onParentAbort();
-  else options.parent.addEventListener('abort', onParentAbort, { once: true });
-  const deadline = options.clock.setTimer(() => {
-    abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`));
+  const deadline = new AbortController();
+  const deadlineTimer = options.clock.setTimer(() => {
+    deadline.abort(new DeadlineExceededError(`deadline of ${options.timeoutMs} ms exceeded`));
   }, options.timeoutMs);
-  let abandonTimer: { cancel(): void } | undefined;
-  const abandoned = new Promise<never>((_resolve, reject) => {
-    controller.signal.addEventListener(
-      'abort',
-      () => {
+  const { signal, dispose } = linkSignals(options.parent, deadline.signal);
+  let abandonTimer: Timer | undefined;
+  const abandoned = whenAborted(signal).then(
+    () =>
+      new Promise<never>((_resolve, reject) => {
         abandonTimer = options.clock.setTimer(() => {
-          options.onAbandon(controller.signal.reason);
-          reject(controller.signal.reason as Error);
+          options.onAbandon(signal.reason);
+          reject(signal.reason as Error);
         }, options.abandonAfterMs);
-      },
-      { once: true },
-    );
-  });
+      }),
+  );
   try {
-    return await Promise.race([work(controller.signal), abandoned]);
+    return await Promise.race([work(signal), abandoned]);
   } catch (error) {
     // Whatever the work threw on its way out, the abort's reason is the cause worth reporting.
-    throw controller.signal.aborted ? (controller.signal.reason as Error) : error;
+    throw signal.aborted ? (signal.reason as Error) : error;
   } finally {
-    deadline.cancel();
+    deadlineTimer.cancel();
     abandonTimer?.cancel();
-    options.parent.removeEventListener('abort', onParentAbort);
+    dispose();
   }
 }

@@ -6,7 +6,7 @@
 // manager does, and come back as a standby.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { linkSignals } from './abort.js';
+import { linkSignals, whenAborted } from './abort.js';
 import { Controller, type ControllerOptions } from './controller.js';
 import { apiEventSink, EventRecorder } from './events.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
@@ -150,15 +150,7 @@ export class Manager {
   }
 
   private async runControllers(): Promise<Outcome> {
-    const stopRequested = new Promise<Outcome>((resolve) => {
-      this.stopRequest.signal.addEventListener(
-        'abort',
-        () => {
-          resolve('stop');
-        },
-        { once: true },
-      );
-    });
+    const stopRequested = whenAborted(this.stopRequest.signal).then((): Outcome => 'stop');
     const graceMs = this.options.gracefulShutdownTimeoutMs ?? 30_000;
     const election = this.options.leaderElection;
     if (election === undefined) {

@@ -3,7 +3,7 @@
 // resourceVersion, an error backs off (exponential, jittered) first, a 410 relists, and so does the periodic
 // resync. Only its signal stops it.
 import { Backoff, watchBackoffPolicy, type BackoffPolicy, type Random } from '../backoff.js';
-import { isAborted, linkSignals } from '../abort.js';
+import { isAborted, linkSignals, whenAborted } from '../abort.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/object.js';
@@ -119,16 +119,7 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
   /** Resolves true once synced, false if `signal` aborts first. */
   async waitForSync(signal: AbortSignal): Promise<boolean> {
     if (this.synced) return true;
-    const aborted = new Promise<void>((resolve) => {
-      signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-    });
-    await Promise.race([this.syncedPromise, aborted]);
+    await Promise.race([this.syncedPromise, whenAborted(signal)]);
     return this.synced;
   }
 

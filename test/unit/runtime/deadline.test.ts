@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DeadlineExceededError, withDeadline } from '../../../src/runtime/deadline.js';
+import { FakeClock } from './fake-clock.js';
+
+const never = () => new Promise<never>(() => undefined);
+
+test('work that ignores its signal is abandoned after the grace period, with the deadline as the cause', async () => {
+  const clock = new FakeClock();
+  const abandoned: unknown[] = [];
+  const result = withDeadline(never, {
+    timeoutMs: 1_000,
+    abandonAfterMs: 500,
+    parent: new AbortController().signal,
+    clock,
+    onAbandon: (reason) => abandoned.push(reason),
+  });
+  const settled = result.then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
+  await clock.advance(1_499);
+  assert.equal(abandoned.length, 0);
+  await clock.advance(1);
+  assert.ok((await settled) instanceof DeadlineExceededError);
+  assert.equal(abandoned.length, 1);
+  assert.equal(clock.timers, 0);
+});
+
+test('a parent that has already aborted aborts the work at once', async () => {
+  const clock = new FakeClock();
+  let sawAbort = false;
+  const result = withDeadline(
+    (signal) => {
+      sawAbort = signal.aborted;
+      return never();
+    },
+    {
+      timeoutMs: 60_000,
+      abandonAfterMs: 100,
+      parent: AbortSignal.abort(new Error('shutting down')),
+      clock,
+      onAbandon: () => undefined,
+    },
+  );
+  const settled = result.then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
+  await clock.advance(100);
+  assert.equal(sawAbort, true);
+  assert.equal(((await settled) as Error).message, 'shutting down');
+});
+
+test('work that finishes in time returns its result and leaves no timer behind', async () => {
+  const clock = new FakeClock();
+  const value = await withDeadline(() => Promise.resolve(42), {
+    timeoutMs: 1_000,
+    abandonAfterMs: 500,
+    parent: new AbortController().signal,
+    clock,
+    onAbandon: () => undefined,
+  });
+  assert.equal(value, 42);
+  assert.equal(clock.timers, 0);
+});
