@@ -1,0 +1,205 @@
+// One long-lived idempotent producer per distinct connection, shared by every owner (ClusterRegistration) that
+// uses it. An owner that acquires different settings (a rotated password) moves to another producer, and a
+// producer no owner uses any more is closed: that is how new credentials take effect without a restart.
+import kafkajs, { type logLevel } from 'kafkajs';
+import { kafkaClientConfig, defaultTuning, type ClientTuning } from './client-config.js';
+import { createKafkajsClient, type CreateKafkaClient, type KafkaClient } from './client.js';
+import { connectionId, connectionProblems, type KafkaConnection } from './connection.js';
+import { KafkaFailure, KafkaFailureReason } from './errors.js';
+import { ErrorTrail, kafkaLogCreator, silentLogger, type KafkaLogger } from './log.js';
+import { ConnectionProducer, type ProducerState } from './producer.js';
+import type { KafkaRecord, RecordPosition } from './record.js';
+import * as topicAdmin from './topics.js';
+import type { TopicCreation, TopicDescription, TopicRequest } from './topics.js';
+
+export interface CallOptions {
+  /** Answer by then at the latest; defaults to the pool's `defaultDeadlineMs`. */
+  deadlineMs?: number;
+  /** Aborting it answers at once with its reason (the reconcile's deadline, shutdown). */
+  signal?: AbortSignal;
+}
+
+/** What the reconciler needs of Kafka; ProducerPool is the real one, tests may fake it. */
+export interface KafkaTransport {
+  /** Binds `owner` to `conn` (and releases what it held before); returns the connection's id. Connects lazily. */
+  acquire(owner: string, conn: KafkaConnection): string;
+  /** Unbinds `owner`; resolves once a producer nobody uses any more is closed. */
+  release(owner: string): Promise<void>;
+  /** Sends one record on an acquired connection; rejects with a KafkaFailure. */
+  publish(conn: KafkaConnection, record: KafkaRecord, options?: CallOptions): Promise<RecordPosition>;
+  describeTopic(conn: KafkaConnection, topic: string, options?: CallOptions): Promise<TopicDescription>;
+  createTopics(
+    conn: KafkaConnection,
+    topics: readonly TopicRequest[],
+    options?: CallOptions,
+  ): Promise<TopicCreation[]>;
+  closeAll(): Promise<void>;
+}
+
+export interface ProducerPoolOptions {
+  logger?: KafkaLogger;
+  /** Used when a call gives none: 15 s, longer than kafkajs's bounded retries take to report a real cause. */
+  defaultDeadlineMs?: number;
+  /** How long closing a producer waits for its sends in flight; 10 s. */
+  closeGraceMs?: number;
+  tuning?: Partial<ClientTuning>;
+  /** kafkajs's log level for its own lines; WARN. */
+  kafkaLogLevel?: logLevel;
+  /** The seam for unit tests; kafkajs by default. */
+  createClient?: CreateKafkaClient;
+}
+
+export interface PooledConnection extends ProducerState {
+  id: string;
+  owners: string[];
+}
+
+interface Entry {
+  producer: ConnectionProducer;
+  owners: Set<string>;
+}
+
+export class ProducerPool implements KafkaTransport {
+  private readonly entries = new Map<string, Entry>();
+  private readonly ownerOf = new Map<string, string>();
+  private readonly closing = new Set<Promise<void>>();
+  private readonly logger: KafkaLogger;
+  private readonly tuning: ClientTuning;
+  private readonly defaultDeadlineMs: number;
+  private readonly closeGraceMs: number;
+  private readonly kafkaLogLevel: logLevel;
+  private readonly createClient: CreateKafkaClient;
+  private closed = false;
+
+  constructor(options: ProducerPoolOptions = {}) {
+    this.logger = options.logger ?? silentLogger;
+    this.tuning = { ...defaultTuning, ...options.tuning };
+    this.defaultDeadlineMs = options.defaultDeadlineMs ?? 15_000;
+    this.closeGraceMs = options.closeGraceMs ?? 10_000;
+    this.kafkaLogLevel = options.kafkaLogLevel ?? kafkajs.logLevel.WARN;
+    this.createClient = options.createClient ?? createKafkajsClient;
+  }
+
+  acquire(owner: string, conn: KafkaConnection): string {
+    if (this.closed) throw new Error('the producer pool is closed');
+    const problems = connectionProblems(conn);
+    if (problems.length > 0)
+      throw new KafkaFailure(KafkaFailureReason.InvalidConfiguration, problems.join('; '));
+    const id = connectionId(conn);
+    const previous = this.ownerOf.get(owner);
+    if (previous === id) return id;
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = { producer: this.newProducer(id, conn), owners: new Set() };
+      this.entries.set(id, entry);
+    }
+    entry.owners.add(owner);
+    this.ownerOf.set(owner, id);
+    if (previous !== undefined) {
+      // The old producer closes in the background; closeAll() still waits for it.
+      void this.detach(owner, previous);
+    }
+    return id;
+  }
+
+  release(owner: string): Promise<void> {
+    const id = this.ownerOf.get(owner);
+    if (id === undefined) return Promise.resolve();
+    this.ownerOf.delete(owner);
+    return this.detach(owner, id);
+  }
+
+  publish(conn: KafkaConnection, record: KafkaRecord, options: CallOptions = {}): Promise<RecordPosition> {
+    const id = connectionId(conn);
+    const entry = this.entries.get(id);
+    if (entry === undefined) {
+      return Promise.reject(new Error(`publish on a connection no owner has acquired: ${id}`));
+    }
+    return entry.producer.send(record, {
+      deadlineMs: options.deadlineMs ?? this.defaultDeadlineMs,
+      signal: options.signal,
+    });
+  }
+
+  async describeTopic(
+    conn: KafkaConnection,
+    topic: string,
+    options: CallOptions = {},
+  ): Promise<TopicDescription> {
+    return topicAdmin.describeTopic(this.adminContext(conn), topic, this.adminOptions(options));
+  }
+
+  async createTopics(
+    conn: KafkaConnection,
+    topics: readonly TopicRequest[],
+    options: CallOptions = {},
+  ): Promise<TopicCreation[]> {
+    return topicAdmin.createTopics(this.adminContext(conn), topics, this.adminOptions(options));
+  }
+
+  /** What is open now, for logs, metrics and tests. */
+  connections(): PooledConnection[] {
+    return [...this.entries].map(([id, entry]) => ({
+      id,
+      owners: [...entry.owners].sort(),
+      ...entry.producer.state(),
+    }));
+  }
+
+  /** Closes every producer (after its sends in flight, up to the grace period); acquire() fails afterwards. */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    this.ownerOf.clear();
+    for (const entry of entries) void this.track(entry.producer.close());
+    while (this.closing.size > 0) await Promise.all([...this.closing]);
+  }
+
+  private detach(owner: string, id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return Promise.resolve();
+    entry.owners.delete(owner);
+    if (entry.owners.size > 0) return Promise.resolve();
+    this.entries.delete(id);
+    this.logger.debug('closing an unused Kafka producer', { connection: id });
+    return this.track(entry.producer.close());
+  }
+
+  private track(closing: Promise<void>): Promise<void> {
+    this.closing.add(closing);
+    const settled = () => this.closing.delete(closing);
+    void closing.then(settled, settled);
+    return closing;
+  }
+
+  private newProducer(id: string, conn: KafkaConnection): ConnectionProducer {
+    const trail = new ErrorTrail();
+    return new ConnectionProducer({
+      conn,
+      client: this.newClient(conn, id, trail),
+      tuning: this.tuning,
+      trail,
+      logger: this.logger,
+      connectionId: id,
+      closeGraceMs: this.closeGraceMs,
+    });
+  }
+
+  private newClient(conn: KafkaConnection, id: string, trail: ErrorTrail): KafkaClient {
+    const logCreator = kafkaLogCreator(this.logger, { connection: id }, trail);
+    return this.createClient(kafkaClientConfig(conn, this.tuning, logCreator, this.kafkaLogLevel));
+  }
+
+  private adminContext(conn: KafkaConnection) {
+    const problems = connectionProblems(conn);
+    if (problems.length > 0)
+      throw new KafkaFailure(KafkaFailureReason.InvalidConfiguration, problems.join('; '));
+    const trail = new ErrorTrail();
+    return { client: this.newClient(conn, connectionId(conn), trail), conn, trail };
+  }
+
+  private adminOptions(options: CallOptions) {
+    return { deadlineMs: options.deadlineMs ?? this.defaultDeadlineMs, signal: options.signal };
+  }
+}

@@ -1,0 +1,194 @@
+// One connection's idempotent producer: connected lazily and once, every send bounded by a deadline, replaced when
+// kafkajs leaves it unusable, closed only after the sends in flight have settled.
+import kafkajs from 'kafkajs';
+import type { ClientTuning } from './client-config.js';
+import type { KafkaClient, ProducerLike } from './client.js';
+import type { KafkaConnection } from './connection.js';
+import { raceDeadline } from './deadline.js';
+import { classifyKafkaError, deadlineFailure, protocolErrorTypes } from './errors.js';
+import type { ErrorTrail, KafkaLogger } from './log.js';
+import { toMessage, toPosition, type KafkaRecord, type RecordPosition } from './record.js';
+
+export interface SendOptions {
+  /** The caller is answered by then at the latest. */
+  deadlineMs: number;
+  /** Aborting it answers at once (shutdown, lost leadership); the send itself may still complete. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ProducerState {
+  /** A kafkajs producer is connected (or connecting) right now. */
+  connected: boolean;
+  /** How many kafkajs producers this connection has created: 1 unless one had to be replaced. */
+  producersCreated: number;
+  /** Sends not settled yet, including ones whose caller was already answered at the deadline. */
+  inFlight: number;
+}
+
+// kafkajs does not recover an idempotent producer whose sequence numbers or producer id the broker no longer
+// accepts (it keeps resending with the same state); only a new producer, with a new producer id, gets through.
+// Every record the operator sends is a whole state that may be sent again, so starting over loses nothing.
+const FATAL_FOR_PRODUCER = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+export interface ConnectionProducerOptions {
+  conn: KafkaConnection;
+  client: KafkaClient;
+  tuning: ClientTuning;
+  trail: ErrorTrail;
+  logger: KafkaLogger;
+  /** Named on the log lines of this connection. */
+  connectionId: string;
+  /** How long close() waits for sends in flight before it disconnects anyway. */
+  closeGraceMs: number;
+}
+
+export class ConnectionProducer {
+  private ready: Promise<ProducerLike> | undefined;
+  private current: ProducerLike | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+  private created = 0;
+
+  constructor(private readonly options: ConnectionProducerOptions) {}
+
+  send(record: KafkaRecord, { deadlineMs, signal }: SendOptions): Promise<RecordPosition> {
+    if (this.closing !== undefined) {
+      return Promise.reject(new Error(`the producer for ${this.options.connectionId} is closed`));
+    }
+    const started = Date.now();
+    const attempt = this.attempt(record);
+    this.inFlight.add(attempt);
+    const settled = () => this.inFlight.delete(attempt);
+    void attempt.then(settled, settled);
+    const ctx = { conn: this.options.conn, topic: record.topic };
+    return raceDeadline(attempt, {
+      deadlineMs,
+      signal,
+      onTimeout: () => deadlineFailure(deadlineMs, ctx, this.options.trail.since(started)),
+    });
+  }
+
+  state(): ProducerState {
+    return {
+      connected: this.ready !== undefined,
+      producersCreated: this.created,
+      inFlight: this.inFlight.size,
+    };
+  }
+
+  /** Waits (up to the grace period) for sends in flight, then disconnects. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.drainAndDisconnect();
+    return this.closing;
+  }
+
+  private async attempt(record: KafkaRecord): Promise<RecordPosition> {
+    const ctx = { conn: this.options.conn, topic: record.topic };
+    let producer: ProducerLike;
+    try {
+      producer = await this.connected();
+    } catch (error) {
+      throw classifyKafkaError(error, ctx);
+    }
+    try {
+      const metadata = await producer.send({
+        topic: record.topic,
+        // All in-sync replicas: what the idempotent producer requires, and what "acknowledged" should mean.
+        acks: -1,
+        timeout: this.options.tuning.ackTimeoutMs,
+        messages: [toMessage(record)],
+      });
+      return toPosition(record, metadata);
+    } catch (error) {
+      const fatal = protocolErrorTypes(error).find((type) => FATAL_FOR_PRODUCER.has(type));
+      if (fatal !== undefined) this.replace(producer, fatal);
+      throw classifyKafkaError(error, ctx);
+    }
+  }
+
+  /** The connected producer, connecting one first if there is none; concurrent callers share one connect. */
+  private connected(): Promise<ProducerLike> {
+    this.ready ??= this.connectNew().then(
+      (producer) => {
+        this.current = producer;
+        return producer;
+      },
+      (error: unknown) => {
+        // Nothing is kept of a failed connect: the next send starts afresh (a fixed Secret, a broker back up).
+        this.ready = undefined;
+        throw error;
+      },
+    );
+    return this.ready;
+  }
+
+  private async connectNew(): Promise<ProducerLike> {
+    const { retry } = this.options.tuning;
+    const producer = this.options.client.producer({
+      idempotent: true,
+      // kafkajs's idempotence is only sound with one request in flight per broker (see kafkajs#598).
+      maxInFlightRequests: 1,
+      // Bounded on purpose: kafkajs's default for an idempotent producer is to retry for ever.
+      retry: { ...retry },
+      // The Java client's murmur2 partitioning, stated rather than defaulted: a key must always map to the same
+      // partition, or a tombstone would not replace the registration it deletes in the compacted topic.
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    this.created += 1;
+    try {
+      await producer.connect();
+    } catch (error) {
+      await this.disconnect(producer);
+      throw error;
+    }
+    this.options.logger.debug('Kafka producer connected', { connection: this.options.connectionId });
+    return producer;
+  }
+
+  private replace(producer: ProducerLike, cause: string): void {
+    if (this.current !== producer) return;
+    this.current = undefined;
+    this.ready = undefined;
+    this.options.logger.info(
+      'replacing the Kafka producer: the broker no longer accepts its producer state',
+      {
+        connection: this.options.connectionId,
+        cause,
+      },
+    );
+    void this.disconnect(producer);
+  }
+
+  private async drainAndDisconnect(): Promise<void> {
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.closeGraceMs);
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+      clearTimeout(timer);
+    }
+    const ready = this.ready;
+    this.ready = undefined;
+    this.current = undefined;
+    const producer = await ready?.catch(() => undefined);
+    if (producer !== undefined) await this.disconnect(producer);
+  }
+
+  private async disconnect(producer: ProducerLike): Promise<void> {
+    try {
+      await producer.disconnect();
+    } catch (error) {
+      this.options.logger.debug('Kafka producer disconnect failed', {
+        connection: this.options.connectionId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}
