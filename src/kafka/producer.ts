@@ -174,11 +174,18 @@ export class ConnectionProducer {
       await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
       clearTimeout(timer);
     }
-    const ready = this.ready;
+    const { ready, current } = this;
     this.ready = undefined;
     this.current = undefined;
-    const producer = await ready?.catch(() => undefined);
-    if (producer !== undefined) await this.disconnect(producer);
+    if (current !== undefined) {
+      await this.disconnect(current);
+    } else if (ready !== undefined) {
+      // Still connecting: disconnect whenever that ends, without holding up the close (kafkajs bounds it anyway).
+      void ready.then(
+        (producer) => this.disconnect(producer),
+        () => undefined,
+      );
+    }
   }
 
   private async disconnect(producer: ProducerLike): Promise<void> {
