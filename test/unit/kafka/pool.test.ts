@@ -72,6 +72,7 @@ describe('sharing and release', () => {
     pool.acquire('obj-2', A);
     await pool.publish(A, record);
     const producer = fake.producers()[0];
+    assert.ok(producer !== undefined);
     await pool.release('obj-1');
     assert.equal(producer.disconnects, 0);
     await pool.publish(A, record);
