@@ -1,0 +1,130 @@
+// What the Kafka integration tests share: topics of their own, an independent consumer to read records back, and a
+// client factory that counts the kafkajs producers the pool creates and closes.
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { createKafkajsClient, type CreateKafkaClient, type KafkaClient } from '../../../src/kafka/client.js';
+import type { KafkaConnection } from '../../../src/kafka/index.js';
+import { requireKafka, uniqueName, type KafkaEnv } from '../../support/testenv.js';
+
+export function kafkaEnv(): KafkaEnv & { ca: string; cert: string; key: string } {
+  const env = requireKafka();
+  return {
+    ...env,
+    ca: readFileSync(env.caFile, 'utf8'),
+    cert: readFileSync(env.clientCertFile, 'utf8'),
+    key: readFileSync(env.clientKeyFile, 'utf8'),
+  };
+}
+
+function plainClient(brokers: string): Kafka {
+  return new Kafka({
+    clientId: 'kafka-test-reader',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5_000,
+  });
+}
+
+/** A new topic of the test's own (the broker does not create topics on demand). */
+export async function createTopic(brokers: string, prefix: string, compact = false): Promise<string> {
+  const topic = uniqueName(prefix);
+  const admin = plainClient(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, configEntries: compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [] }],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+export interface ReadRecord {
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Reads the first `count` records of `topic` with a consumer group of its own, as the control plane would. */
+export async function readBack(brokers: string, topic: string, count: number): Promise<ReadRecord[]> {
+  const consumer = plainClient(brokers).consumer({ groupId: uniqueName('kafka-test-reader') });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    return await new Promise<ReadRecord[]>((resolve, reject) => {
+      const records: ReadRecord[] = [];
+      const timer = setTimeout(() => {
+        reject(new Error(`read ${records.length} of ${count} records from ${topic} within 30 s`));
+      }, 30_000);
+      void consumer
+        .run({
+          eachMessage: ({ partition, message }) => {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of Object.entries(message.headers ?? {})) {
+              headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+            }
+            records.push({
+              key: message.key?.toString('utf8') ?? null,
+              value: message.value === null ? null : message.value.toString('utf8'),
+              headers,
+              partition,
+              offset: message.offset,
+            });
+            if (records.length >= count) {
+              clearTimeout(timer);
+              resolve(records);
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export interface ProducerCount {
+  created: number;
+  connected: number;
+  disconnected: number;
+}
+
+/** kafkajs clients whose producers are counted: how many the pool made, connected and closed. */
+export function countingClients(): { create: CreateKafkaClient; count: ProducerCount } {
+  const count: ProducerCount = { created: 0, connected: 0, disconnected: 0 };
+  const create = (config: KafkaConfig): KafkaClient => {
+    const client = createKafkajsClient(config);
+    return {
+      admin: (adminConfig) => client.admin(adminConfig),
+      producer: (producerConfig) => {
+        const producer = client.producer(producerConfig);
+        count.created += 1;
+        return {
+          send: (record) => producer.send(record),
+          connect: async () => {
+            await producer.connect();
+            count.connected += 1;
+          },
+          disconnect: async () => {
+            await producer.disconnect();
+            count.disconnected += 1;
+          },
+        };
+      },
+    };
+  };
+  return { create, count };
+}
+
+/** The SASL_SSL listener with the environment's CA. */
+export function saslSsl(
+  env: ReturnType<typeof kafkaEnv>,
+  sasl: NonNullable<KafkaConnection['sasl']>,
+): KafkaConnection {
+  return { brokers: [env.sslBrokers], tls: { ca: env.ca, insecureSkipVerify: false }, sasl };
+}

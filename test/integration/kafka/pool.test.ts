@@ -1,0 +1,78 @@
+// The pool against the real broker: one kafkajs producer per connection, shared, closed with its last owner, and
+// replaced when an owner's credentials change.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  KafkaFailure,
+  KafkaFailureReason,
+  ProducerPool,
+  type KafkaRecord,
+} from '../../../src/kafka/index.js';
+import { countingClients, createTopic, kafkaEnv, readBack, saslSsl } from './helpers.js';
+
+const env = kafkaEnv();
+
+function record(topic: string, key: string): KafkaRecord {
+  return { topic, key, value: JSON.stringify({ client_id: key }), headers: { registry_event: 'heartbeat' } };
+}
+
+test('two owners of one connection share one producer, closed when both release it', async () => {
+  const topic = await createTopic(env.brokers, 'kafka-pool');
+  const { create, count } = countingClients();
+  const pool = new ProducerPool({ createClient: create });
+  try {
+    const conn = saslSsl(env, { mechanism: 'scram-sha-512', ...env.scram });
+    const id = pool.acquire('cluster-a', conn);
+    assert.equal(pool.acquire('cluster-b', structuredClone(conn)), id);
+    await Promise.all([pool.publish(conn, record(topic, 'a')), pool.publish(conn, record(topic, 'b'))]);
+    assert.deepEqual(count, { created: 1, connected: 1, disconnected: 0 });
+
+    await pool.release('cluster-a');
+    await pool.publish(conn, record(topic, 'b'));
+    assert.deepEqual(count, { created: 1, connected: 1, disconnected: 0 });
+
+    await pool.release('cluster-b');
+    assert.deepEqual(count, { created: 1, connected: 1, disconnected: 1 });
+    assert.deepEqual(pool.connections(), []);
+    const keys = (await readBack(env.brokers, topic, 3)).map((r) => r.key).sort();
+    assert.deepEqual(keys, ['a', 'b', 'b']);
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+test('a corrected password takes effect on the next acquire, without a restart', async () => {
+  const topic = await createTopic(env.brokers, 'kafka-rotate');
+  const { create, count } = countingClients();
+  const pool = new ProducerPool({ createClient: create });
+  try {
+    const wrong = saslSsl(env, {
+      mechanism: 'scram-sha-512',
+      username: env.scram.username,
+      password: 'stale',
+    });
+    const right = saslSsl(env, { mechanism: 'scram-sha-512', ...env.scram });
+    const staleId = pool.acquire('cluster-a', wrong);
+    await assert.rejects(
+      pool.publish(wrong, record(topic, 'a')),
+      (error: unknown) =>
+        error instanceof KafkaFailure && error.reason === KafkaFailureReason.AuthenticationFailed,
+    );
+
+    // The Secret was fixed: the caller acquires with what it now reads.
+    const freshId = pool.acquire('cluster-a', right);
+    assert.notEqual(freshId, staleId);
+    const position = await pool.publish(right, record(topic, 'a'));
+    assert.equal(position.topic, topic);
+    assert.deepEqual(
+      pool.connections().map((c) => [c.id, c.owners]),
+      [[freshId, ['cluster-a']]],
+    );
+    // One producer for the failed connect (discarded), one for the corrected password.
+    assert.equal(count.created, 2);
+    assert.equal(count.connected, 1);
+  } finally {
+    await pool.closeAll();
+  }
+  assert.equal(count.disconnected, count.created);
+});
