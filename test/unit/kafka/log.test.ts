@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import kafkajs, { type logLevel } from 'kafkajs';
 import { ErrorTrail, kafkaLogCreator, type KafkaLogger } from '../../../src/kafka/log.js';
+import { createLogger } from '../../../src/observability/logger.js';
 
 interface Line {
   level: keyof KafkaLogger;
@@ -66,4 +68,14 @@ test('the trail keeps the last error logged since a given time', () => {
   emit(create, kafkajs.logLevel.ERROR, 'second');
   assert.equal(trail.since(before), 'second');
   assert.equal(trail.since(Date.now() + 1_000), undefined);
+});
+
+test("the operator's winston logger fits the interface as it is", () => {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const logger: KafkaLogger = createLogger({ stream, level: 'debug' });
+  const create = kafkaLogCreator(logger, { connection: 'PLAINTEXT://b:1#x' });
+  emit(create, kafkajs.logLevel.WARN, 'Response without match');
+  assert.match(chunks.join(''), /"message":"Response without match"/);
 });
