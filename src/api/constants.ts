@@ -48,8 +48,6 @@ export const ConditionReason = {
   InvalidSpec: 'InvalidSpec',
   /** `spec.suspend` is true: nothing is sent, nothing is deregistered. */
   Suspended: 'Suspended',
-  /** The object is being deleted and the tombstone is not acknowledged yet. */
-  Deregistering: 'Deregistering',
   /** A referenced Secret does not exist in the operator's namespace. */
   SecretNotFound: 'SecretNotFound',
   /** A referenced Secret lacks a named key, or the value is empty or unusable (e.g. not PEM). */
@@ -58,12 +56,31 @@ export const ConditionReason = {
   CredentialsResolved: 'CredentialsResolved',
   /** The spec uses neither SASL nor TLS client certificates nor a custom CA: there is nothing to read. */
   NoCredentialsRequired: 'NoCredentialsRequired',
-  /** The broker rejected the SASL credentials or the TLS handshake. */
+  /** Another ClusterRegistration, older, registers the same clientId at the same brokers and topic. */
+  DuplicateClientId: 'DuplicateClientId',
+  /** The registry topic's cleanup.policy is not `compact`: the control plane's picture would not survive. */
+  TopicNotCompacted: 'TopicNotCompacted',
+  // The Kafka failures (src/kafka/errors.ts), each under its own name, so the REASON column says what is wrong.
+  /** No broker could be reached, it closed the connection, or no partition leader is available. */
+  BrokerUnreachable: 'BrokerUnreachable',
+  /** The broker rejected the SASL username/password or mechanism. */
   AuthenticationFailed: 'AuthenticationFailed',
-  /** No broker of `spec.kafka.brokers` could be reached. */
-  BrokerUnavailable: 'BrokerUnavailable',
+  /** The broker's certificate could not be verified (unknown CA, host name, expiry). */
+  TLSUntrusted: 'TLSUntrusted',
+  /** The TLS handshake failed otherwise (client certificate refused, not a TLS listener). */
+  TLSHandshakeFailed: 'TLSHandshakeFailed',
   /** The broker does not have the topic (the control plane's brokers do not create topics on demand). */
   TopicNotFound: 'TopicNotFound',
+  /** Authenticated, but the broker's ACLs deny writing to the topic. */
+  NotAuthorized: 'NotAuthorized',
+  /** Fewer in-sync replicas than min.insync.replicas: acks=all cannot be met. */
+  NotEnoughReplicas: 'NotEnoughReplicas',
+  /** The broker refused the record itself (size, policy). */
+  RecordRejected: 'RecordRejected',
+  /** The Kafka settings cannot work as given (e.g. a PEM that does not load); nothing was sent. */
+  InvalidConfiguration: 'InvalidConfiguration',
+  /** No answer from the broker within the send deadline. */
+  SendTimeout: 'SendTimeout',
   /** The broker refused or did not acknowledge the record for another reason; the message says which. */
   PublishFailed: 'PublishFailed',
   /** Heartbeating is True. */
@@ -72,6 +89,15 @@ export const ConditionReason = {
   HeartbeatDisabled: 'HeartbeatDisabled',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+/** Our finalizer: the object stays until the broker acknowledged its tombstone (or the policy is Orphan). */
+export const FINALIZER = `${GROUP}/deregister` as const;
+
+/**
+ * Set to `Orphan` on an object that is stuck being deleted (its brokers are gone for good, say) to let it go
+ * without a tombstone; it overrides spec.deletionPolicy, which can no longer be changed once deletion began.
+ */
+export const DELETION_POLICY_ANNOTATION = `${GROUP}/deletion-policy` as const;
 
 export const DeletionPolicy = {
   /** Send a tombstone and keep the object (by finalizer) until the broker acknowledged it. */

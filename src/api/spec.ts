@@ -154,7 +154,7 @@ const BrokersSchema = z
       'client learns the rest of the cluster from them.',
   );
 
-const KafkaSchema = z
+export const KafkaSchema = z
   .strictObject({
     brokers: BrokersSchema,
     tls: TlsSchema.optional(),

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { CLUSTER_ID_NAMESPACE } from './constants.js';
 import { ConditionSchema } from './condition.js';
+import { KafkaSchema } from './spec.js';
 
 const timestamp = (description: string) => z.iso.datetime({ offset: true }).optional().describe(description);
 
@@ -17,6 +18,10 @@ const LastRegistrationSchema = z
       .regex(/^[0-9]+$/)
       .max(20)
       .describe('Offset of the record in that partition, as a decimal string.'),
+    kafka: KafkaSchema.optional().describe(
+      'The spec.kafka the record was sent with (Secret references only, never their values): where the ' +
+        'operator sends the tombstone when the brokers or the topic change, or the object is deleted.',
+    ),
   })
   .describe('Where the broker stored the last acknowledged registration record.');
 
@@ -47,6 +52,9 @@ export const ClusterRegistrationStatusSchema = z
         'Ready (the summary), Registered, Heartbeating and CredentialsValid; each at most once. ' +
           'Ready=False says why in its reason and message.',
       ),
+    firstRegisteredTime: timestamp(
+      "When the broker first acknowledged a registration of this object: sent as the record's `registered_at`.",
+    ),
     lastRegisteredTime: timestamp('When the broker last acknowledged a registration record (RFC 3339).'),
     lastHeartbeatTime: timestamp('When the broker last acknowledged a heartbeat record (RFC 3339).'),
     lastRegistration: LastRegistrationSchema.optional(),

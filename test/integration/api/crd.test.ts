@@ -59,7 +59,7 @@ describe('the generated CRD', () => {
           {
             type: 'Ready',
             status: 'False',
-            reason: 'BrokerUnavailable',
+            reason: 'BrokerUnreachable',
             message: 'no broker answered',
             lastTransitionTime: heartbeat,
             observedGeneration: 1,
@@ -88,7 +88,7 @@ describe('the generated CRD', () => {
     assert.equal(row.NAME, name);
     assert.equal(row['CLIENT ID'], 'acme-columns');
     assert.equal(row.READY, 'False');
-    assert.equal(row.REASON, 'BrokerUnavailable');
+    assert.equal(row.REASON, 'BrokerUnreachable');
     // A date column prints an age ("90s", "2m"), not the timestamp.
     assert.match(row['LAST HEARTBEAT'] ?? '', /^\d+[smhd]/);
     assert.match(row.AGE ?? '', /^\d+[smhd]/);
