@@ -6,6 +6,7 @@ import type { BackoffPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { withDeadline } from './deadline.js';
 import type { ObjectSource } from './informer/informer.js';
+import { isConflict } from './kube/client.js';
 import { keyOf, type KubeObject } from './kube/object.js';
 import { WorkQueue } from './workqueue.js';
 import type { Logger } from '../observability/logger.js';
@@ -171,6 +172,10 @@ export class Controller<T extends KubeObject> {
       this.deps.metrics.reconcileErrors.inc(labels);
       if (this.stopAll.signal.aborted) {
         log.warn('reconcile aborted by shutdown', { error });
+      } else if (isConflict(error)) {
+        // Optimistic locking at work, not a failure: the next run reads the object as it is now.
+        log.info('the object changed meanwhile; retrying on the fresh one', { retries });
+        this.queue.addRateLimited(key);
       } else {
         log.error('reconcile failed; will retry', { error, retries });
         this.queue.addRateLimited(key);

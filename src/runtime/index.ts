@@ -21,6 +21,7 @@ export type {
 } from './controller.js';
 export { DeadlineExceededError } from './deadline.js';
 export { EventRecorder } from './events.js';
+export { failpoint } from './failpoint.js';
 export type { EventInput, EventType } from './events.js';
 export { ensureFinalizer, hasFinalizer, removeFinalizer } from './finalizers.js';
 export { Informer } from './informer/informer.js';
