@@ -1,0 +1,105 @@
+// What the chart tests share, and what the end-to-end tests reuse: the chart's location, rendering it, and a
+// kubeconfig that authenticates as a ServiceAccount (so that a test, or the operator run as a local process,
+// has exactly the rights the chart grants).
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { exec, type ExecResult } from '../../../hack/testenv/exec.js';
+import { helm, kubectl } from '../../support/testenv.js';
+
+export const repoRoot = join(import.meta.dirname, '..', '..', '..');
+export const chartDir = join(repoRoot, 'charts', 'cluster-registry-operator');
+export const allOnValues = join(chartDir, 'ci', 'all-on-values.yaml');
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [field: string]: unknown;
+}
+
+/** `helm template` of the chart; throws with helm's message when it fails. */
+export async function renderChart(
+  release: string,
+  namespace: string,
+  args: string[] = [],
+): Promise<Manifest[]> {
+  const result = await helm(['template', release, chartDir, '--namespace', namespace, ...args]);
+  if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr}`);
+  return parseAllDocuments(result.stdout)
+    .map((document) => document.toJS() as Manifest | null)
+    .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+/** The one manifest of a kind (and name, when given); throws when there is none. */
+export function findManifest(manifests: readonly Manifest[], kind: string, name?: string): Manifest {
+  const found = manifests.find((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
+  if (found === undefined) throw new Error(`no ${kind}${name === undefined ? '' : ` ${name}`} rendered`);
+  return found;
+}
+
+interface KubeconfigCluster {
+  server: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+}
+
+/**
+ * Writes a kubeconfig for ServiceAccount `namespace/name`: a fresh token from the TokenRequest API
+ * (`kubectl create token`), with the server and CA of the admin kubeconfig. Returns the file's path.
+ */
+export async function serviceAccountKubeconfig(
+  namespace: string,
+  name: string,
+  options: { duration?: string; dir?: string } = {},
+): Promise<string> {
+  const token = await kubectl([
+    'create',
+    'token',
+    name,
+    '-n',
+    namespace,
+    `--duration=${options.duration ?? '1h'}`,
+  ]);
+  if (token.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${token.stderr}`);
+  const view = await kubectl(['config', 'view', '--minify', '--raw', '-o', 'json']);
+  if (view.code !== 0) throw new Error(`kubectl config view: ${view.stderr}`);
+  const admin = JSON.parse(view.stdout) as { clusters: { cluster: KubeconfigCluster }[] };
+  const cluster = admin.clusters[0]?.cluster;
+  if (cluster === undefined) throw new Error('the admin kubeconfig has no cluster');
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'cluster', cluster }],
+    users: [{ name, user: { token: token.stdout.trim() } }],
+    contexts: [{ name, context: { cluster: 'cluster', user: name, namespace } }],
+    'current-context': name,
+  };
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sa-kubeconfig-')));
+  const path = join(dir, `${namespace}-${name}.kubeconfig`);
+  // JSON is YAML: kubectl, helm and client-node all read it.
+  await writeFile(path, JSON.stringify(kubeconfig, null, 2), { mode: 0o600 });
+  return path;
+}
+
+/**
+ * Runs `cluster-registry-operator <args>` from the sources (`tsx src/cli/main.ts`) with the environment
+ * given (merged over this process's).
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
+  return exec(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+  });
+}
+
+/** Whether the CLI entry point exists yet (it arrives separately from the chart). */
+export const cliExists = (): boolean => existsSync(join(repoRoot, 'src', 'cli', 'main.ts'));
