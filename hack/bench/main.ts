@@ -1,0 +1,271 @@
+// `npm run bench [-- --quick] [sections...]`: brings up its own environment, runs the benchmark sections against it,
+// writes results.json, the plots and docs/benchmarks.md, and always tears the environment down.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CRD_NAME } from '../../src/api/constants.js';
+import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
+import { exec } from '../testenv/exec.js';
+import { defaultStateDir, repoRoot } from '../testenv/paths.js';
+import { benchColdStart } from './coldstart.js';
+import type { BenchContext } from './context.js';
+import { BenchKube } from './kube.js';
+import { benchLatency } from './latency.js';
+import { machine } from './machine.js';
+import { benchOldWay } from './oldway.js';
+import { prepareOperator } from './operator.js';
+import { profilePhase, type ProfiledPhase } from './profile.js';
+import { RecordWatch } from './records.js';
+import { writeReport } from './report.js';
+import { judgeTargets, SECTIONS, type Results, type Section } from './results.js';
+import { benchScale } from './scale.js';
+import { benchSize } from './size.js';
+import { benchSteady } from './steady.js';
+
+interface Args {
+  quick: boolean;
+  sections: Section[];
+  /** An env file of a running environment to use instead of starting one (development). */
+  useEnv?: string;
+  profile: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, sections: [], profile: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--no-profile') args.profile = false;
+    else if (arg === '--use-env') args.useEnv = argv[++i];
+    else if ((SECTIONS as readonly string[]).includes(arg)) args.sections.push(arg as Section);
+    else
+      throw new Error(
+        `unknown argument ${arg}: use --quick, --no-profile, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
+      );
+  }
+  if (args.sections.length === 0) args.sections = [...SECTIONS];
+  return args;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+function required(vars: EnvVars, name: string): string {
+  const value = vars[name];
+  if (value === undefined || value === '') throw new Error(`${name} is missing from the environment`);
+  return value;
+}
+
+async function installCrd(kubectl: string, kubeconfig: string): Promise<void> {
+  const crd = join(repoRoot, 'crds', 'registry.kgroot.io_clusterregistrations.yaml');
+  for (const args of [
+    ['apply', '--server-side', '-f', crd],
+    ['wait', '--for', 'condition=Established', `crd/${CRD_NAME}`, '--timeout', '60s'],
+  ]) {
+    const result = await exec(kubectl, ['--kubeconfig', kubeconfig, ...args]);
+    if (result.code !== 0) throw new Error(`kubectl ${args[0] ?? ''}: ${result.stderr}`);
+  }
+}
+
+/** Phases to profile for the targets missed by sections that ran now. */
+function phasesToProfile(results: Results, ran: Section[]): ProfiledPhase[] {
+  const phases = new Set<ProfiledPhase>();
+  for (const target of judgeTargets(results)) {
+    if (target.met !== false) continue;
+    const section: Section = target.profile === 'scale-1000' ? 'scale' : target.profile;
+    if (ran.includes(section) || (target.id === 'rss-1000' && ran.includes('steady')))
+      phases.add(target.profile);
+  }
+  return [...phases];
+}
+
+async function run(
+  args: Args,
+  vars: EnvVars,
+  outDir: string,
+  reportPath: { dir: string; name: string },
+): Promise<void> {
+  const kubeconfig = required(vars, 'KUBECONFIG');
+  const kubectl = join(required(vars, 'TESTENV_BIN'), 'kubectl');
+  const brokers = required(vars, 'KAFKA_BROKERS');
+  const kafkaLibs = required(vars, 'KAFKA_LIBS');
+  const workDir = join(outDir, '.work');
+  mkdirSync(workDir, { recursive: true });
+  const resultsFile = join(outDir, 'results.json');
+  const previous: Partial<Results> =
+    !args.quick && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : {};
+  const now = new Date().toISOString();
+  const results: Results = {
+    ...previous,
+    generatedAt: now,
+    quick: args.quick,
+    machine: await machine(kafkaLibs),
+    ranAt: { ...previous.ranAt },
+    skipped: {},
+    profiles: { ...previous.profiles },
+  };
+  const save = (): void => {
+    writeFileSync(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
+  };
+
+  await installCrd(kubectl, kubeconfig);
+  const kube = new BenchKube(kubeconfig, kubectl);
+  const namespace = 'bench-system';
+  await kube.ensureNamespace(namespace);
+  const watch = new RecordWatch(brokers);
+  await watch.start();
+  const ctx: BenchContext = {
+    quick: args.quick,
+    kubeconfig,
+    kubectl,
+    brokers,
+    kafkaLibs,
+    namespace,
+    kube,
+    watch,
+    workDir,
+    log,
+  };
+  try {
+    const needsOperator = args.sections.some((s) => s !== 'oldway' && s !== 'size');
+    if (needsOperator) {
+      try {
+        ctx.operator = await prepareOperator(log);
+        log(`operator: ${ctx.operator.note}`);
+      } catch (error) {
+        log(`operator not usable: ${String(error)}`);
+      }
+    }
+    for (const section of args.sections) {
+      log(`section ${section}`);
+      try {
+        switch (section) {
+          case 'oldway':
+            results.oldway = await benchOldWay({
+              kafkaLibs,
+              brokers,
+              workDir,
+              runs: args.quick ? 5 : 20,
+              watch,
+              log,
+            });
+            break;
+          case 'latency':
+            results.latency = await benchLatency(ctx);
+            break;
+          case 'scale':
+            results.scale = await benchScale(ctx);
+            break;
+          case 'steady':
+            results.steady = await benchSteady(ctx);
+            break;
+          case 'coldstart':
+            results.coldstart = await benchColdStart(ctx);
+            break;
+          case 'size':
+            results.size = await benchSize(kafkaLibs);
+            break;
+        }
+        results.ranAt[section] = now;
+      } catch (error) {
+        const reason =
+          ctx.operator === undefined && section !== 'oldway' && section !== 'size'
+            ? 'pending: the operator does not start yet'
+            : `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 600);
+        results.skipped[section] = reason;
+        log(`section ${section} ${reason}`);
+        // A half-finished section leaves objects behind; the next one starts from none.
+        await cleanup(ctx);
+      }
+      save();
+    }
+    if (args.profile && ctx.operator !== undefined) {
+      for (const phase of phasesToProfile(results, args.sections)) {
+        log(`profiling ${phase} (a target was missed)`);
+        try {
+          const profile = await profilePhase(ctx, phase);
+          if (profile !== undefined) results.profiles[phase] = profile;
+        } catch (error) {
+          log(`profile ${phase} failed: ${String(error)}`);
+          await cleanup(ctx);
+        }
+        save();
+      }
+    }
+  } finally {
+    await watch.stop();
+  }
+  save();
+  const notes = args.quick
+    ? ['Quick run: small counts; the targets are judged only where the sizes match.']
+    : [];
+  writeReport(results, reportPath.dir, join(outDir), reportPath.name, notes);
+  rmSync(workDir, { recursive: true, force: true });
+  log(`wrote ${resultsFile} and ${join(reportPath.dir, reportPath.name)}`);
+}
+
+/** Deletes leftover bench objects with a short-lived operator, so their finalizers go. */
+async function cleanup(ctx: BenchContext): Promise<void> {
+  try {
+    const { items } = await ctx.kube.listRegistrations();
+    if (items.length === 0 || ctx.operator === undefined) return;
+    const { OperatorProcess } = await import('./operator.js');
+    const operator = await OperatorProcess.start(ctx.operator, {
+      kubeconfig: ctx.kubeconfig,
+      namespace: ctx.namespace,
+    });
+    try {
+      await operator.waitReady();
+      await ctx.kube.deleteAllRegistrations();
+      await ctx.kube.waitList((list) => list.length === 0, 180_000);
+    } finally {
+      await operator.stop();
+    }
+  } catch (error) {
+    log(`cleanup: ${String(error)}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const outDir = args.quick
+    ? join(defaultStateDir(), 'bench-quick', 'benchmarks')
+    : join(repoRoot, 'docs', 'benchmarks');
+  const reportPath = args.quick
+    ? { dir: join(defaultStateDir(), 'bench-quick'), name: 'benchmarks.md' }
+    : { dir: join(repoRoot, 'docs'), name: 'benchmarks.md' };
+  mkdirSync(outDir, { recursive: true });
+  if (args.useEnv !== undefined) {
+    await run(args, readEnvFile(args.useEnv), outDir, reportPath);
+    return 0;
+  }
+  const stateDir = join(defaultStateDir(), 'bench');
+  const teardown = async (): Promise<void> => {
+    await downAll(stateDir);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void teardown().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await downAll(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
+    log(`starting the environment in ${stateDir}`);
+    const env = await Environment.up(stateDir);
+    await run(args, env.vars(), outDir, reportPath);
+    return 0;
+  } finally {
+    await teardown();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,506 @@
+// docs/benchmarks.md and its plots, generated from results.json alone, so the report is always the last run's.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { PhaseProfile } from './profile.js';
+import type { ScalePoint } from './scale.js';
+import { judgeTargets, type Results, type Target } from './results.js';
+import { growth, type Summary } from './stats.js';
+import { barChart, cdfChart, lineChart } from './svg.js';
+
+const MiB = 1024 * 1024;
+const n1 = (v: number | undefined, digits = 1): string =>
+  v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
+const mib = (v: number | undefined): string => (v === undefined ? 'n/a' : `${(v / MiB).toFixed(1)} MiB`);
+const bytes = (v: number | undefined): string =>
+  v === undefined ? 'n/a' : v >= MiB ? `${(v / MiB).toFixed(1)} MiB` : `${(v / 1024).toFixed(0)} KiB`;
+const int = (v: number): string => Math.round(v).toLocaleString('en-US');
+
+function summaryRow(label: string, s: Summary | undefined, scale = 1, digits = 1): string {
+  if (s === undefined) return `| ${label} | n/a | | | | | |`;
+  const f = (v: number): string => n1(v * scale, digits);
+  return `| ${label} | ${s.n} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.min)} | ${f(s.max)} |`;
+}
+
+const SUMMARY_HEADER = ['| what | n | p50 | p95 | p99 | min | max |', '|---|---:|---:|---:|---:|---:|---:|'];
+
+class Report {
+  readonly lines: string[] = [];
+  constructor(
+    private readonly docsDir: string,
+    private readonly plotDir: string,
+  ) {}
+
+  add(...lines: string[]): void {
+    this.lines.push(...lines);
+  }
+
+  plot(name: string, svg: string, alt: string): void {
+    const path = join(this.plotDir, name);
+    writeFileSync(path, svg);
+    this.add('', `![${alt}](${relative(this.docsDir, path)})`, '');
+  }
+}
+
+function machineSection(r: Results, report: Report): void {
+  const m = r.machine;
+  report.add(
+    '## Machine',
+    '',
+    '| | |',
+    '|---|---|',
+    `| CPU | ${m.cpuModel}, ${m.cores} cores (\`nproc\`) |`,
+    `| memory | ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB |`,
+    `| kernel | ${m.kernel} |`,
+    `| Node.js | ${m.node} |`,
+    `| Java | ${m.java} |`,
+    `| Kafka (broker and console producer jars) | ${m.kafka} |`,
+    `| kcat | ${m.kcat} |`,
+    `| commit | ${m.commit} |`,
+    `| load average (1 min) at the start | ${n1(m.loadAverage, 2)} |`,
+    `| run | ${r.generatedAt}${r.quick ? " (**quick run**: small counts, not the targets' sizes)" : ''} |`,
+    '',
+    'Everything ran on this one machine at once: etcd, kube-apiserver, the Kafka broker (one KRaft node), the operator ' +
+      'and the bench itself share the two cores, so every figure includes that contention.',
+    '',
+  );
+}
+
+function targetsSection(targets: Target[], report: Report): void {
+  report.add('## Targets', '', '| target | goal | measured | |', '|---|---|---|---|');
+  for (const t of targets) {
+    const verdict = t.met === undefined ? 'not measured' : t.met ? 'met' : '**missed**';
+    report.add(`| ${t.what} | ${t.goal} | ${t.measured} | ${verdict} |`);
+  }
+  report.add('');
+}
+
+function oldwaySection(r: Results, report: Report): void {
+  const o = r.oldway;
+  if (o === undefined) return;
+  report.add(
+    '## The old way: one process per record',
+    '',
+    'What the hook Jobs and the heartbeat CronJob ran, without the image pull (which only adds to it): a fresh process ' +
+      'per record, timed from spawn to exit (`whole process`) and from spawn to the record arriving at a consumer ' +
+      '(`to record`). CPU time and peak RSS come from GNU time (`/usr/bin/time -f "%e %U %S %M"`). The message is the ' +
+      "registration value the operator sends, keyed by client id, through the old Job's options " +
+      '(`--property parse.key=true --property key.separator=::`); one unmeasured run first warms the page cache.',
+    '',
+    `- kafka-console-producer: \`java ... kafka.tools.ConsoleProducer\` with kafka-run-class.sh's JVM options and ` +
+      "the console tools' 512 MiB heap.",
+    `- kcat: \`kcat -P -b BROKER -t cluster.registry -K ::\`${o.kcat.skipped !== undefined ? ` (${o.kcat.skipped})` : ''}.`,
+    '',
+    '| tool | runs | whole process p50 (ms) | p95 | p99 | to record p50 (ms) | CPU p50 (ms) | peak RSS p50 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const t of [o.consoleProducer, o.kcat]) {
+    if (t.skipped !== undefined) {
+      report.add(`| ${t.tool} | skipped | ${t.skipped} | | | | | |`);
+      continue;
+    }
+    report.add(
+      `| ${t.tool} | ${t.runs.length} | ${n1(t.wallMs?.p50, 0)} | ${n1(t.wallMs?.p95, 0)} | ${n1(t.wallMs?.p99, 0)} | ${n1(t.recordMs?.p50, 0)} | ${n1(t.cpuSeconds === undefined ? undefined : t.cpuSeconds.p50 * 1000, 0)} | ${mib(t.maxRssBytes?.p50)} |`,
+    );
+  }
+  report.add('');
+  const lat = r.latency;
+  if (lat !== undefined) {
+    const op = lat.registerSummary;
+    const rows: [string, number | undefined][] = [
+      ['kafka-console-producer', o.consoleProducer.wallMs?.p50],
+      ['kcat -P', o.kcat.wallMs?.p50],
+    ];
+    report.add(
+      '### The operator beside them',
+      '',
+      "Ratio of the old way's median whole-process time per record to the operator's registration latency (create " +
+        'request to record in the topic), both from this run. Above 1, the operator is faster.',
+      '',
+      '| old way | its median (ms) | / operator p50 | / operator p99 |',
+      '|---|---:|---:|---:|',
+    );
+    for (const [name, value] of rows) {
+      report.add(
+        value === undefined
+          ? `| ${name} | skipped | | |`
+          : `| ${name} | ${n1(value, 0)} | ${n1(value / op.p50, 1)}x | ${n1(value / op.p99, 1)}x |`,
+      );
+    }
+    report.plot(
+      'per-record.svg',
+      barChart({
+        title: 'Time per record (median)',
+        unit: 'ms',
+        logX: true,
+        bars: [
+          { label: 'operator: create to record', value: op.p50 },
+          ...(o.kcat.wallMs !== undefined
+            ? [{ label: 'kcat -P (whole process)', value: o.kcat.wallMs.p50 }]
+            : []),
+          ...(o.consoleProducer.wallMs !== undefined
+            ? [{ label: 'console producer (whole process)', value: o.consoleProducer.wallMs.p50 }]
+            : []),
+        ],
+      }),
+      'Time per record: operator vs kcat vs console producer',
+    );
+  }
+}
+
+function latencySection(r: Results, report: Report): void {
+  const l = r.latency;
+  if (l === undefined) return;
+  report.add(
+    '## Registration and deregistration latency (operator warm)',
+    '',
+    `${l.count} ClusterRegistrations, one at a time, after 10 unmeasured ones (operator: ${l.operator}, ` +
+      '`--max-concurrent-reconciles 16`). Registration: from sending the create request to the register record ' +
+      'arriving at a kafkajs consumer with a 10 ms fetch wait (the broker answers a fetch as soon as a record is there). ' +
+      'Deregistration: from sending the delete request to the tombstone arriving, and to the watch event saying the ' +
+      'object is gone (the operator has removed its finalizer).',
+    '',
+    ...SUMMARY_HEADER,
+    summaryRow('create to register record (ms)', l.registerSummary),
+    summaryRow('delete to tombstone (ms)', l.tombstoneSummary),
+    summaryRow('delete to object gone (ms)', l.goneSummary),
+    '',
+  );
+  report.plot(
+    'latency-cdf.svg',
+    cdfChart('Latency, operator warm', 'ms', [
+      { name: 'create to record', values: l.register },
+      { name: 'delete to tombstone', values: l.tombstone },
+      { name: 'delete to gone', values: l.gone },
+    ]),
+    'Latency CDFs',
+  );
+}
+
+function scaleSection(r: Results, report: Report): void {
+  const s = r.scale;
+  if (s === undefined || s.points.length === 0) return;
+  report.add(
+    '## Scale: N created at once',
+    '',
+    `A freshly started operator (${s.operator}, 16 concurrent reconciles) for each N; the bench creates N objects ` +
+      '(32 requests in flight) and waits for every register record, then every Ready condition (one LIST a second), ' +
+      'then deletes them all with one delete-collection request and waits for every tombstone and for the objects ' +
+      "to be gone. API requests are the API server's own `apiserver_request_total`, before and after, less the " +
+      "bench's own requests: the operator's requests, all resources, divided by N. CPU is the operator's " +
+      'user+system time from the first create to the last record; RSS is its peak (VmHWM).',
+    '',
+    '| N | creates done (s) | all registered (s) | records/s | per-object p50 / p99 (s) | all Ready (s) | API requests per registration | CPU (s) | CPU per registration (ms) | peak RSS | all tombstoned (s) | all gone (s) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const p of s.points) {
+    report.add(
+      `| ${int(p.count)} | ${n1(p.createMs / 1000, 2)} | ${n1(p.allRegisteredMs / 1000, 2)}${p.registered < p.count ? ` (${p.registered} only)` : ''} | ${n1(p.recordsPerSecond, 0)} | ${n1(p.perObject.p50 / 1000, 2)} / ${n1(p.perObject.p99 / 1000, 2)} | ${p.allReadyMs === undefined ? `${p.ready} Ready` : n1(p.allReadyMs / 1000, 2)} | ${n1(p.apiRequestsPerRegistration, 2)} | ${n1(p.cpuSeconds, 2)} | ${n1(p.cpuMsPerRegistration, 2)} | ${mib(p.peakRssBytes)} | ${n1(p.allTombstonedMs / 1000, 2)} | ${p.allGoneMs === undefined ? 'n/a' : n1(p.allGoneMs / 1000, 2)} |`,
+    );
+  }
+  const big = s.points.filter((p) => p.count >= 50);
+  const g = (pick: (p: ScalePoint) => number): string => {
+    const { exponent, words } = growth(big.map((p) => [p.count, pick(p)] as const));
+    return `${words} (exponent ${n1(exponent, 2)})`;
+  };
+  const largest = s.points[s.points.length - 1];
+  report.add(
+    '',
+    `How each grows with N, from ${int(big[0]?.count ?? 0)} to ${int(big[big.length - 1]?.count ?? 0)} (the exponent ` +
+      'of a power law through the end points; 1 is linear):',
+    '',
+    `- time until all registered: ${g((p) => p.allRegisteredMs)}`,
+    `- CPU: ${g((p) => p.cpuSeconds)}`,
+    `- peak RSS: ${g((p) => p.peakRssBytes)}`,
+    `- API requests: ${g((p) => p.apiRequestsPerRegistration * p.count)}`,
+    '',
+  );
+  if (largest !== undefined) {
+    report.add(
+      `API requests by the operator at N = ${int(largest.count)}, by verb and resource: ` +
+        Object.entries(largest.apiRequests)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `\`${k}\` ${int(v)}`)
+          .join(', ') +
+        '.',
+      '',
+    );
+  }
+  const xs = s.points.map((p) => p.count);
+  report.plot(
+    'scale-time.svg',
+    lineChart({
+      title: 'Time until all are registered / deregistered',
+      xLabel: 'ClusterRegistrations created at once',
+      yLabel: 'seconds',
+      logX: true,
+      series: [
+        { name: 'all registered', points: s.points.map((p) => [p.count, p.allRegisteredMs / 1000]) },
+        { name: 'all tombstoned', points: s.points.map((p) => [p.count, p.allTombstonedMs / 1000]) },
+        { name: 'creates done', points: s.points.map((p) => [p.count, p.createMs / 1000]) },
+      ],
+      ...(xs.includes(1000) ? { target: { y: 10, label: 'target: 1,000 in 10 s' } } : {}),
+    }),
+    'Scale: time until all registered',
+  );
+  report.plot(
+    'scale-resources.svg',
+    lineChart({
+      title: 'Operator peak RSS and CPU by N',
+      xLabel: 'ClusterRegistrations',
+      yLabel: 'MiB / CPU seconds',
+      logX: true,
+      series: [
+        { name: 'peak RSS (MiB)', points: s.points.map((p) => [p.count, p.peakRssBytes / MiB]) },
+        { name: 'CPU (s)', points: s.points.map((p) => [p.count, p.cpuSeconds]) },
+      ],
+      target: { y: 100, label: 'RSS target 100 MiB' },
+    }),
+    'Scale: RSS and CPU',
+  );
+}
+
+function steadySection(r: Results, report: Report): void {
+  const st = r.steady;
+  if (st === undefined) return;
+  const cp = r.oldway?.consoleProducer;
+  const cpCpu = cp?.cpuSeconds?.p50;
+  const cpRss = cp?.maxRssBytes?.p50;
+  const cpWall = cp?.wallMs?.p50;
+  const cronCpuPerMinute = cpCpu === undefined ? undefined : cpCpu * st.count;
+  // Pods alive at once on average: each runs for its whole-process time, one per cluster per minute.
+  const cronConcurrent = cpWall === undefined ? undefined : (st.count * cpWall) / 60_000;
+  report.add(
+    '## Steady state',
+    '',
+    `${int(st.count)} ClusterRegistrations heart-beating every ${st.intervalSeconds} s, measured over ` +
+      `${st.windowSeconds} s after the first round settled (operator: ${st.operator}). The old CronJob's cost is ` +
+      "computed from this run's console producer measurements: one pod and one JVM per cluster per minute, each " +
+      'costing the median CPU time and peak RSS of one run (the pod, image pull and kubelet work are left out, so ' +
+      'this is its least cost).',
+    '',
+    '| | operator | old CronJob (console producer) |',
+    '|---|---:|---:|',
+    `| heartbeats sent | ${int(st.heartbeats)} of ${int(st.expectedHeartbeats)} expected (every ${st.intervalSeconds} s) | ${int((st.count * st.windowSeconds) / 60)} (every 60 s) |`,
+    `| CPU seconds per minute | ${n1(st.cpuSecondsPerMinute, 2)} (${n1(st.cpuPercentOfCore, 1)}% of one core) | ${n1(cronCpuPerMinute, 0)} (${n1(cronCpuPerMinute === undefined ? undefined : (cronCpuPerMinute / 60) * 100, 0)}% of one core) |`,
+    `| CPU per heartbeat | ${n1((st.cpuSeconds * 1000) / Math.max(st.heartbeats, 1), 2)} ms | ${n1(cpCpu === undefined ? undefined : cpCpu * 1000, 0)} ms |`,
+    `| memory | RSS p50 ${mib(st.rss.p50)}, max ${mib(st.rss.max)} (one process) | ${mib(cpRss)} per pod, about ${n1(cronConcurrent, 1)} pods at once: ${mib(cpRss === undefined || cronConcurrent === undefined ? undefined : cpRss * cronConcurrent)} |`,
+    `| API requests per minute | ${n1(st.apiRequestsPerMinute, 0)} | not measured (a Job and a pod per cluster per minute) |`,
+    '',
+  );
+  if (cronCpuPerMinute !== undefined) {
+    report.add(
+      `The operator spends ${n1(cronCpuPerMinute / st.cpuSecondsPerMinute, 0)}x less CPU than the CronJob would, ` +
+        'while sending twice as many heartbeats.',
+      '',
+    );
+  }
+  const perSecondCron = cronCpuPerMinute === undefined ? undefined : cronCpuPerMinute / 60;
+  report.plot(
+    'steady-cpu.svg',
+    lineChart({
+      title: `Cumulative CPU, ${int(st.count)} clusters`,
+      xLabel: 'seconds into the window',
+      yLabel: 'CPU seconds',
+      logY: true,
+      series: [
+        {
+          name: 'operator',
+          points: st.samples.filter((s) => s.t > 0).map((s) => [s.t, Math.max(s.cpuSeconds, 0.01)]),
+        },
+        ...(perSecondCron === undefined
+          ? []
+          : [
+              {
+                name: 'old CronJob (computed)',
+                points: st.samples.filter((s) => s.t > 0).map((s) => [s.t, s.t * perSecondCron] as const),
+              },
+            ]),
+      ],
+    }),
+    'Steady state cumulative CPU',
+  );
+  report.plot(
+    'steady-rss.svg',
+    lineChart({
+      title: `Operator RSS, ${int(st.count)} clusters heart-beating`,
+      xLabel: 'seconds into the window',
+      yLabel: 'MiB',
+      series: [{ name: 'RSS', points: st.samples.map((s) => [s.t, s.rssBytes / MiB]) }],
+      target: { y: 100, label: 'target 100 MiB' },
+    }),
+    'Steady state RSS',
+  );
+}
+
+function coldstartSection(r: Results, report: Report): void {
+  const c = r.coldstart;
+  if (c === undefined) return;
+  const cp = r.oldway?.consoleProducer.recordMs;
+  const kc = r.oldway?.kcat.recordMs;
+  report.add(
+    '## Cold start',
+    '',
+    `A new operator process (${c.operator}) with leader election on (a new lease each run), one ClusterRegistration ` +
+      'created before it starts. Timed from spawn to: the lease naming a holder (polled every 5 ms), `/readyz` ' +
+      'answering 200, and the register record arriving at the consumer. `--version` is the process start and module ' +
+      'load alone. Beside it, the old way from spawn to its record.',
+    '',
+    ...SUMMARY_HEADER,
+    summaryRow('operator `--version` (ms)', c.versionMs, 1, 0),
+    summaryRow('operator: spawn to leader (ms)', c.leader, 1, 0),
+    summaryRow('operator: spawn to ready (ms)', c.ready, 1, 0),
+    summaryRow('operator: spawn to first record (ms)', c.firstRecord, 1, 0),
+    summaryRow('operator: SIGTERM to exit (ms)', c.shutdown, 1, 0),
+    summaryRow('console producer: spawn to record (ms)', cp, 1, 0),
+    summaryRow('kcat: spawn to record (ms)', kc, 1, 0),
+    '',
+  );
+  report.plot(
+    'coldstart.svg',
+    barChart({
+      title: 'Cold start, medians',
+      unit: 'ms',
+      bars: [
+        ...(c.leader !== undefined ? [{ label: 'operator: leader', value: c.leader.p50 }] : []),
+        { label: 'operator: first record', value: c.firstRecord.p50 },
+        ...(cp !== undefined ? [{ label: 'console producer: record', value: cp.p50 }] : []),
+        ...(kc !== undefined ? [{ label: 'kcat: record', value: kc.p50 }] : []),
+      ],
+    }),
+    'Cold start',
+  );
+}
+
+function sizeSection(r: Results, report: Report): void {
+  const s = r.size;
+  if (s === undefined) return;
+  report.add(
+    '## Size',
+    '',
+    '| what | bytes |',
+    '|---|---:|',
+    `| operator bundle (\`dist/bundle/cluster-registry-operator.mjs\`) | ${s.bundleBytes === undefined ? 'not built' : `${bytes(s.bundleBytes)} (${bytes(s.bundleGzipBytes)} gzipped)`} |`,
+    `| the node_modules it replaces: runtime dependencies (${s.productionPackages} packages, \`npm ls --omit=dev\`) | ${bytes(s.productionNodeModulesBytes)} |`,
+    `| all of node_modules (with dev tools) | ${bytes(s.allNodeModulesBytes)} |`,
+    `| node binary (the runtime either way) | ${bytes(s.nodeBinaryBytes)} |`,
+    `| old way: Java runtime (\`java.home\`) | ${bytes(s.jreBytes)} |`,
+    `| old way: Kafka jars (the broker's libs dir, which holds the console producer) | ${bytes(s.kafkaLibsBytes)} |`,
+    `| old way: kcat and its shared libraries | ${bytes(s.kcatBytes)} |`,
+    '',
+    "The old chart's image was `confluentinc/cp-kafka:7.5.0` (500-700 MB), later a 50-80 MB minimal one.",
+    '',
+  );
+  report.plot(
+    'size.svg',
+    barChart({
+      title: 'What ships',
+      unit: 'MiB',
+      bars: [
+        ...(s.bundleBytes !== undefined ? [{ label: 'operator bundle', value: s.bundleBytes / MiB }] : []),
+        { label: 'runtime node_modules', value: s.productionNodeModulesBytes / MiB },
+        ...(s.jreBytes !== undefined
+          ? [{ label: 'JRE + Kafka jars', value: (s.jreBytes + s.kafkaLibsBytes) / MiB }]
+          : []),
+        ...(s.kcatBytes !== undefined ? [{ label: 'kcat + libraries', value: s.kcatBytes / MiB }] : []),
+      ],
+    }),
+    'Sizes',
+  );
+}
+
+function profileTable(p: PhaseProfile, report: Report): void {
+  const s = p.summary;
+  report.add(
+    `Profile of ${p.run} (\`node --cpu-prof\`, 1 ms sampling): ${n1(s.busyMs, 0)} ms on CPU of ${n1(s.totalMs, 0)} ms ` +
+      'profiled. Self time by package, then the top functions:',
+    '',
+    '| package | self ms | % of busy |',
+    '|---|---:|---:|',
+    ...s.byPackage.slice(0, 8).map((e) => `| ${e.name} | ${n1(e.ms, 0)} | ${n1(e.percent, 1)} |`),
+    '',
+    '| function | self ms | % of busy |',
+    '|---|---:|---:|',
+    ...s.topFunctions
+      .slice(0, 12)
+      .map((e) => `| \`${e.name.replace(/\|/g, '\\|')}\` | ${n1(e.ms, 0)} | ${n1(e.percent, 1)} |`),
+    '',
+  );
+}
+
+function missesSection(r: Results, targets: Target[], report: Report): void {
+  const missed = targets.filter((t) => t.met === false);
+  if (missed.length === 0) return;
+  report.add('## Missed targets: profiles', '');
+  const shown = new Set<string>();
+  for (const t of missed) {
+    report.add(`### ${t.what}: ${t.measured} (goal ${t.goal})`, '');
+    if (t.id === 'rss-1000') {
+      const p = r.scale?.points.find((x) => x.count === 1000);
+      report.add(
+        `Memory at 1,000 objects, from the operator's own \`/metrics\`: V8 heap used ${mib(p?.heapUsedBytes)}, ` +
+          `external (buffers) ${mib(p?.externalBytes)}, of ${mib(p?.peakRssBytes)} peak RSS; the rest is the Node ` +
+          'runtime itself (code, V8 heap reservation, libuv).',
+        '',
+      );
+    }
+    const profile = r.profiles[t.profile];
+    if (profile === undefined) report.add('No profile was taken for this phase in the last run.', '');
+    else if (shown.has(t.profile)) report.add(`Profile: see above (${profile.run}).`, '');
+    else {
+      shown.add(t.profile);
+      profileTable(profile, report);
+    }
+  }
+}
+
+export function writeReport(
+  r: Results,
+  docsDir: string,
+  plotDir: string,
+  reportName: string,
+  notes: string[],
+): void {
+  mkdirSync(plotDir, { recursive: true });
+  const report = new Report(docsDir, plotDir);
+  const targets = judgeTargets(r);
+  report.add(
+    '# Benchmarks: the operator beside the Jobs it replaces',
+    '',
+    '<!-- Generated by `npm run bench` (hack/bench) from docs/benchmarks/results.json; edit hack/bench/report.ts, not this file. -->',
+    '',
+    '`npm run bench` brings up its own local control plane (etcd, kube-apiserver, a one-node Kafka broker) in ' +
+      '`.testenv/bench`, runs every section against it, tears it down, and writes the raw results to ' +
+      '[`benchmarks/results.json`](benchmarks/results.json), the plots to `benchmarks/*.svg` and this page. ' +
+      '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
+      '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
+      '`coldstart`, `size`) and keeps the others from the previous run. Needs what `npm test` needs (Node, Go, Java, ' +
+      'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
+      "when missing) and GNU time (`apt-get install time`) for the old way's CPU and memory. About 20 minutes on 2 cores.",
+    '',
+  );
+  if (notes.length > 0) report.add(...notes.map((n) => `> ${n}`), '');
+  machineSection(r, report);
+  targetsSection(targets, report);
+  const skipped = Object.entries(r.skipped);
+  if (skipped.length > 0) {
+    report.add('Sections not run: ', '', ...skipped.map(([s, why]) => `- \`${s}\`: ${why}`), '');
+  }
+  const ran = Object.entries(r.ranAt);
+  if (ran.some(([, at]) => at !== r.generatedAt)) {
+    report.add('Sections from earlier runs: ', '', ...ran.map(([s, at]) => `- \`${s}\`: ${at}`), '');
+  }
+  latencySection(r, report);
+  oldwaySection(r, report);
+  scaleSection(r, report);
+  steadySection(r, report);
+  coldstartSection(r, report);
+  sizeSection(r, report);
+  missesSection(r, targets, report);
+  writeFileSync(
+    join(docsDir, reportName),
+    `${report.lines
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()}\n`,
+  );
+}

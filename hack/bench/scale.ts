@@ -1,0 +1,136 @@
+// Scale: N ClusterRegistrations created at once against a freshly started operator; how long until every one is
+// registered, at what rate, with how many API requests, at what RSS and CPU; then all deleted at once.
+import { objectName, pool, requireOperator, sleep, type BenchContext } from './context.js';
+import { requestDelta } from './kube.js';
+import { OperatorProcess, promValue } from './operator.js';
+import { summarize, type Summary } from './stats.js';
+
+export interface ScalePoint {
+  count: number;
+  /** First create request to the last creation answered, ms. */
+  createMs: number;
+  /** First create request to the last register record's arrival, ms. */
+  allRegisteredMs: number;
+  registered: number;
+  recordsPerSecond: number;
+  /** Each object's register record, ms after the first create request. */
+  perObject: Summary;
+  /** First create request to every object's Ready condition True (a LIST a second), ms; undefined if not all. */
+  allReadyMs?: number;
+  ready: number;
+  cpuSeconds: number;
+  cpuMsPerRegistration: number;
+  peakRssBytes: number;
+  rssAfterBytes: number;
+  heapUsedBytes?: number;
+  externalBytes?: number;
+  apiRequests: Record<string, number>;
+  apiRequestsPerRegistration: number;
+  /** Delete-collection request to the last tombstone, and to the last object gone, ms. */
+  allTombstonedMs: number;
+  allGoneMs?: number;
+  samples: { t: number; cpuSeconds: number; rssBytes: number }[];
+}
+
+export interface ScaleResult {
+  operator: string;
+  points: ScalePoint[];
+}
+
+const CREATE_CONCURRENCY = 32;
+
+export async function scaleOnce(
+  ctx: BenchContext,
+  count: number,
+  nodeArgs: string[] = [],
+): Promise<ScalePoint> {
+  const build = requireOperator(ctx);
+  const operator = await OperatorProcess.start(build, {
+    kubeconfig: ctx.kubeconfig,
+    namespace: ctx.namespace,
+    nodeArgs,
+  });
+  try {
+    await operator.waitReady();
+    await sleep(500);
+    const names = Array.from({ length: count }, (_, i) => objectName(`bench-scale${count}`, i));
+    const before = await ctx.kube.requestCounters();
+    const ownBefore = ctx.kube.ownSnapshot();
+    const cpu0 = operator.sampler.sample()?.cpuSeconds ?? 0;
+    const t0 = performance.now();
+    await pool(names, CREATE_CONCURRENCY, (name) => ctx.kube.createRegistration(name, ctx.brokers, '30s'));
+    const createMs = performance.now() - t0;
+    const arrivals = await ctx.watch.waitAll(names, 'register', t0, 60_000 + count * 40);
+    const tAll = Math.max(...arrivals.values(), t0);
+    const cpu1 = operator.sampler.sample()?.cpuSeconds ?? 0;
+    let ready = 0;
+    const allReady = await ctx.kube.waitList(
+      (items) => {
+        const ours = items.filter((o) => o.metadata.name.startsWith(`bench-scale${count}-`));
+        ready = ours.filter((o) =>
+          o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        ).length;
+        return ready === count;
+      },
+      30_000 + count * 20,
+    );
+    const tReady = performance.now();
+    // Trailing status writes finish before the counters are read.
+    await sleep(2000);
+    const after = await ctx.kube.requestCounters();
+    const apiRequests = requestDelta(before, after, ownBefore, ctx.kube.ownSnapshot());
+    const total = Object.values(apiRequests).reduce((a, b) => a + b, 0);
+    const metrics = await operator.metrics().catch(() => '');
+    const settled = operator.sampler.sample();
+    const phase = operator.sampler.between(t0, performance.now());
+    const point: ScalePoint = {
+      count,
+      createMs,
+      allRegisteredMs: tAll - t0,
+      registered: arrivals.size,
+      recordsPerSecond: arrivals.size / ((tAll - t0) / 1000),
+      perObject: summarize([...arrivals.values()].map((at) => at - t0)),
+      ...(allReady ? { allReadyMs: tReady - t0 } : {}),
+      ready,
+      cpuSeconds: cpu1 - cpu0,
+      cpuMsPerRegistration: ((cpu1 - cpu0) * 1000) / count,
+      peakRssBytes: settled?.peakRssBytes ?? Math.max(...phase.map((s) => s.rssBytes)),
+      rssAfterBytes: settled?.rssBytes ?? 0,
+      apiRequests,
+      apiRequestsPerRegistration: total / count,
+      allTombstonedMs: 0,
+      samples: phase.map((s) => ({
+        t: (s.at - t0) / 1000,
+        cpuSeconds: s.cpuSeconds - cpu0,
+        rssBytes: s.rssBytes,
+      })),
+    };
+    const heap = promValue(metrics, 'nodejs_heap_size_used_bytes');
+    const external = promValue(metrics, 'nodejs_external_memory_bytes');
+    if (heap !== undefined) point.heapUsedBytes = heap;
+    if (external !== undefined) point.externalBytes = external;
+    // Deregistration at scale: one delete-collection request; the finalizers hold each object until its tombstone.
+    const t2 = performance.now();
+    await ctx.kube.deleteAllRegistrations();
+    const tombstones = await ctx.watch.waitAll(names, 'tombstone', t2, 60_000 + count * 40);
+    point.allTombstonedMs = Math.max(...tombstones.values(), t2) - t2;
+    if (await ctx.kube.waitList((items) => items.length === 0, 60_000 + count * 20)) {
+      point.allGoneMs = performance.now() - t2;
+    }
+    ctx.log(
+      `scale ${count}: all registered in ${(point.allRegisteredMs / 1000).toFixed(2)} s ` +
+        `(${point.recordsPerSecond.toFixed(0)}/s), ${point.apiRequestsPerRegistration.toFixed(2)} API requests each, ` +
+        `peak RSS ${(point.peakRssBytes / 2 ** 20).toFixed(0)} MiB, CPU ${point.cpuSeconds.toFixed(2)} s`,
+    );
+    return point;
+  } finally {
+    await operator.stop();
+  }
+}
+
+export async function benchScale(ctx: BenchContext): Promise<ScaleResult> {
+  const counts = ctx.quick ? [1, 50, 200] : [1, 100, 1000, 5000];
+  const points: ScalePoint[] = [];
+  for (const count of counts) points.push(await scaleOnce(ctx, count));
+  return { operator: requireOperator(ctx).kind, points };
+}
