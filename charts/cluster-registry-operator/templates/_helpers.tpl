@@ -16,9 +16,10 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Cluster-scoped RBAC objects are shared by every namespace: the namespace keeps two releases of the same name apart. */}}
+{{/* Cluster-scoped RBAC objects are shared by every namespace: the namespace keeps two releases of the same name
+apart. Not cut to 63: RBAC names may be up to 253 characters, and a cut could drop the namespace. */}}
 {{- define "cro.clusterName" -}}
-{{- printf "%s-%s" (include "cro.fullname" .) .Release.Namespace | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" (include "cro.fullname" .) .Release.Namespace -}}
 {{- end -}}
 
 {{- define "cro.labels" -}}
