@@ -37,7 +37,11 @@ describe('bench cpuprofile summary', () => {
     const s = summarizeProfile(profile);
     assert.equal(s.totalMs, 10);
     assert.equal(s.busyMs, 6);
-    assert.deepEqual(s.topFunctions[0], { name: 'send kafkajs/src/producer/index.js:10', ms: 3, percent: 50 });
+    assert.deepEqual(s.topFunctions[0], {
+      name: 'send kafkajs/src/producer/index.js:10',
+      ms: 3,
+      percent: 50,
+    });
     assert.deepEqual(
       s.byPackage.map((p) => [p.name, p.ms]),
       [
