@@ -1,11 +1,12 @@
 // What the chart tests share, and what the end-to-end tests reuse: the chart's location, rendering it, and a
 // kubeconfig that authenticates as a ServiceAccount (so that a test, or the operator run as a local process,
 // has exactly the rights the chart grants).
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { bundle } from '../../../hack/bundle.js';
 import { exec, type ExecResult } from '../../../hack/testenv/exec.js';
 import { helm, kubectl } from '../../support/testenv.js';
 
@@ -101,5 +102,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exe
   });
 }
 
-/** Whether the CLI entry point exists yet (it arrives separately from the chart). */
-export const cliExists = (): boolean => existsSync(join(repoRoot, 'src', 'cli', 'main.ts'));
+/** The image's one file, bundled alone into a temporary folder (removed after the test). */
+export async function buildBundle(t: TestContext): Promise<{ file: string; bytes: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cro-bundle-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'cluster-registry-operator.mjs');
+  const { bytes } = await bundle(file);
+  return { file, bytes };
+}

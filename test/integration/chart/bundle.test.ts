@@ -1,0 +1,35 @@
+// The single-file bundle the image ships (hack/bundle.ts), run with plain node in a folder of its own, as in
+// the image: no node_modules, no package.json, no sources.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { exec } from '../../../hack/testenv/exec.js';
+import { CRD_FILE } from '../../../src/api/crd.js';
+import { buildBundle, repoRoot } from './support.js';
+
+/** A budget with room to grow, that a dependency pulled in by mistake (a second Kubernetes client, say) breaks. */
+const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+test('the bundle runs alone: --version, --help, crd', async (t) => {
+  const { file, bytes } = await buildBundle(t);
+  assert.ok(bytes < MAX_BUNDLE_BYTES, `bundle is ${bytes} bytes, over the ${MAX_BUNDLE_BYTES} budget`);
+  const alone = { cwd: join(file, '..'), env: { PATH: process.env.PATH ?? '' } };
+
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const version = await exec(process.execPath, [file, '--version'], alone);
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), pkg.version);
+
+  const help = await exec(process.execPath, [file, '--help'], alone);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /uninstall-hook/);
+
+  const crd = await exec(process.execPath, [file, 'crd'], alone);
+  assert.equal(crd.code, 0, crd.stderr);
+  assert.equal(crd.stdout, readFileSync(join(repoRoot, CRD_FILE), 'utf8'));
+
+  const usage = await exec(process.execPath, [file, 'uninstall-hook'], alone);
+  assert.equal(usage.code, 2, 'a usage error');
+  assert.match(usage.stderr, /--selector is required/);
+});
