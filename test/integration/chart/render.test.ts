@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { CRD_FILE } from '../../../src/api/crd.js';
 import { BROKER_PATTERN, DNS_SUBDOMAIN_PATTERN, TOKEN_PATTERN } from '../../../src/api/fields.js';
 import { DURATION_PATTERN } from '../../../src/api/duration.js';
+import { parse } from 'yaml';
 import { helm } from '../../support/testenv.js';
 import { allOnValues, chartDir, findManifest, renderChart, repoRoot, type Manifest } from './support.js';
 
@@ -278,4 +279,25 @@ test('the chart ships the generated CRD, byte for byte', () => {
     generated.equals(shipped),
     `charts/cluster-registry-operator/crds/ differs from ${CRD_FILE}: copy it after \`npm run gen:crd\``,
   );
+});
+
+/** Paths of values.yaml's leaves; a `resources` block counts as one value. */
+function valuePaths(value: unknown, prefix: string[] = []): string[][] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || prefix.at(-1) === 'resources') {
+    return [prefix];
+  }
+  const entries = Object.entries(value);
+  return entries.length === 0
+    ? [prefix]
+    : entries.flatMap(([key, child]) => valuePaths(child, [...prefix, key]));
+}
+
+test('docs/helm.md names every value of values.yaml', () => {
+  const docs = readFileSync(join(repoRoot, 'docs', 'helm.md'), 'utf8');
+  const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as unknown;
+  // The table groups siblings (`leaderElection.leaseDuration`, `renewDeadline`): each key's own name must appear.
+  const missing = valuePaths(values)
+    .filter((path) => !docs.includes(`\`${path.join('.')}\``) && !docs.includes(`${path.at(-1) ?? ''}\``))
+    .map((path) => path.join('.'));
+  assert.deepEqual(missing, [], 'values without a line in docs/helm.md');
 });
