@@ -70,10 +70,10 @@ function uninstallHook(args: string[]) {
 test('bad flags are usage errors that say what is wrong', () => {
   assert.throws(() => parseUninstallArgs([], {}), /--selector is required/);
   assert.throws(
-    () => parseUninstallArgs(['--selector', 'a=b', '--timeout', '5x']),
+    () => parseUninstallArgs(['--selector', 'a=b', '--timeout', '5x'], {}),
     /--timeout: invalid duration "5x"/,
   );
-  assert.throws(() => parseUninstallArgs(['--selector', 'a=b', '--wait']), /Unknown option '--wait'/);
+  assert.throws(() => parseUninstallArgs(['--selector', 'a=b', '--wait'], {}), /Unknown option '--wait'/);
   assert.deepEqual(parseUninstallArgs(['--selector=a=b', '--timeout=90s'], { KUBECONFIG: '/k' }), {
     kubeconfig: '/k',
     selector: 'a=b',
