@@ -86,6 +86,10 @@ const FLAGS = {
     default: '5m',
     help: 'status.lastHeartbeatTime is written at most this often (heartbeats themselves are not API writes)',
   },
+  selector: {
+    env: 'REGISTRATION_SELECTOR',
+    help: 'manage only the ClusterRegistrations matching this label selector (default: all)',
+  },
   identity: {
     env: 'POD_NAME',
     help: 'this replica in the leader election; default: host name and a random id',
@@ -116,6 +120,7 @@ const RunConfigSchema = z
     'send-timeout': duration('send-timeout', '1s', '5m'),
     'max-concurrent-reconciles': integer('max-concurrent-reconciles', 1, 256),
     'heartbeat-status-period': duration('heartbeat-status-period', '0s', '1h'),
+    selector: z.string().min(1).optional(),
     identity: z.string().min(1).optional(),
     'release-name': z.string().min(1).optional(),
     'chart-version': z.string().min(1).optional(),

@@ -62,7 +62,10 @@ export function createOperator(config: RunConfig, version: string): Operator {
         }
       : {}),
   });
-  const registrations = manager.informer<KubeObject>({ type: registrationType });
+  const registrations = manager.informer<KubeObject>({
+    type: registrationType,
+    ...(config.selector === undefined ? {} : { labelSelector: config.selector }),
+  });
   const secrets = manager.informer<Secret>({
     type: secretType,
     namespace,

@@ -1,10 +1,13 @@
 // What the Kafka integration tests share: topics of their own, an independent consumer to read records back, and a
 // client factory that counts the kafkajs producers the pool creates and closes.
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { KafkaConfig } from 'kafkajs';
 import { createKafkajsClient, type CreateKafkaClient, type KafkaClient } from '../../../src/kafka/client.js';
 import type { KafkaConnection } from '../../../src/kafka/index.js';
+import { plainKafka, toReadRecord, type ReadRecord } from '../../support/kafka-records.js';
 import { requireKafka, uniqueName, type KafkaEnv } from '../../support/testenv.js';
+
+export type { ReadRecord };
 
 export function kafkaEnv(): KafkaEnv & { ca: string; cert: string; key: string } {
   const env = requireKafka();
@@ -16,19 +19,10 @@ export function kafkaEnv(): KafkaEnv & { ca: string; cert: string; key: string }
   };
 }
 
-function plainClient(brokers: string): Kafka {
-  return new Kafka({
-    clientId: 'kafka-test-reader',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 5_000,
-  });
-}
-
 /** A new topic of the test's own (the broker does not create topics on demand). */
 export async function createTopic(brokers: string, prefix: string, compact = false): Promise<string> {
   const topic = uniqueName(prefix);
-  const admin = plainClient(brokers).admin();
+  const admin = plainKafka(brokers).admin();
   await admin.connect();
   try {
     await admin.createTopics({
@@ -41,17 +35,9 @@ export async function createTopic(brokers: string, prefix: string, compact = fal
   return topic;
 }
 
-export interface ReadRecord {
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string>;
-  partition: number;
-  offset: string;
-}
-
 /** Reads the first `count` records of `topic` with a consumer group of its own, as the control plane would. */
 export async function readBack(brokers: string, topic: string, count: number): Promise<ReadRecord[]> {
-  const consumer = plainClient(brokers).consumer({ groupId: uniqueName('kafka-test-reader') });
+  const consumer = plainKafka(brokers).consumer({ groupId: uniqueName('kafka-test-reader') });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -63,17 +49,7 @@ export async function readBack(brokers: string, topic: string, count: number): P
       void consumer
         .run({
           eachMessage: ({ partition, message }) => {
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(message.headers ?? {})) {
-              headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-            }
-            records.push({
-              key: message.key?.toString('utf8') ?? null,
-              value: message.value === null ? null : message.value.toString('utf8'),
-              headers,
-              partition,
-              offset: message.offset,
-            });
+            records.push(toReadRecord(topic, partition, message));
             if (records.length >= count) {
               clearTimeout(timer);
               resolve(records);
