@@ -77,8 +77,9 @@ test('apply registers within 2 s, heartbeats arrive at the interval, delete retu
   assert.equal(observed.status.clusterId, at(kubeSystem, 'metadata', 'uid'));
   assert.deepEqual(at(observed.status, 'lastRegistration', 'offset'), registered.offset);
   const table = parseTable((await kubectl(['get', 'clusterregistrations', name])).stdout);
-  assert.equal(table.rows[0]?.READY, 'True');
-  assert.equal(table.rows[0]?.REASON, 'Registered');
+  const [row] = table.rows;
+  assert.equal(row?.READY, 'True');
+  assert.equal(row?.REASON, 'Registered');
 
   // Heartbeats: at the interval (±10% jitter), each with the time it was sent.
   const beats: ReadRecord[] = [];

@@ -43,7 +43,7 @@ test('a consumer reading from the end sees the registration again within reasser
   assert.ok(again !== undefined, 'the registration was sent again within reassertInterval');
   const after = again.timestamp - first.timestamp;
   assert.ok(after >= 59_000 && after < 75_000, `re-asserted ${after} ms after the first registration`);
-  assert.equal(JSON.parse(again.value ?? '{}').status, 'active');
+  assert.equal((JSON.parse(again.value ?? '{}') as { status?: string }).status, 'active');
   // Never in a hot loop: exactly two registrations of the key so far.
   assert.equal(tail.of(REGISTRY, name).filter((r) => r.value !== null).length, 2);
 });

@@ -41,7 +41,11 @@ export class OperatorProcess {
       for (const line of lines) this.take(line);
     });
     child.stderr?.on('data', (chunk: Buffer) => this.raw.push(chunk.toString('utf8')));
-    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exit = new Promise((resolve) => {
+      child.once('exit', (code) => {
+        resolve(code);
+      });
+    });
   }
 
   get pid(): number {
@@ -72,7 +76,9 @@ export class OperatorProcess {
   async stop(graceMs = 15_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exit;
     this.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => {
+      this.kill('SIGKILL');
+    }, graceMs);
     const code = await this.exit;
     clearTimeout(timer);
     return code;

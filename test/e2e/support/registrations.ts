@@ -139,8 +139,10 @@ export async function eventsOf(name: string): Promise<string[]> {
     'json',
   ]);
   if (result.code !== 0) return [];
-  const items =
-    (at(JSON.parse(result.stdout) as unknown, 'items') as { reason?: string; note?: string }[]) ?? [];
+  const items = (at(JSON.parse(result.stdout) as unknown, 'items') ?? []) as {
+    reason?: string;
+    note?: string;
+  }[];
   return items.map((item) => `${item.reason ?? ''}: ${item.note ?? ''}`);
 }
 
