@@ -78,8 +78,9 @@ test('apply registers within 2 s, heartbeats arrive at the interval, delete retu
   assert.deepEqual(at(observed.status, 'lastRegistration', 'offset'), registered.offset);
   const table = parseTable((await kubectl(['get', 'clusterregistrations', name])).stdout);
   const [row] = table.rows;
-  assert.equal(row?.READY, 'True');
-  assert.equal(row?.REASON, 'Registered');
+  assert.ok(row !== undefined);
+  assert.equal(row.READY, 'True');
+  assert.equal(row.REASON, 'Registered');
 
   // Heartbeats: at the interval (±10% jitter), each with the time it was sent.
   const beats: ReadRecord[] = [];
