@@ -27,19 +27,22 @@ interface Args {
   /** An env file of a running environment to use instead of starting one (development). */
   useEnv?: string;
   profile: boolean;
+  /** Profile every phase whose section ran, missed or not. */
+  profileAll: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sections: [], profile: true };
+  const args: Args = { quick: false, sections: [], profile: true, profileAll: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--quick') args.quick = true;
     else if (arg === '--no-profile') args.profile = false;
+    else if (arg === '--profile-all') args.profileAll = true;
     else if (arg === '--use-env') args.useEnv = argv[++i];
     else if ((SECTIONS as readonly string[]).includes(arg)) args.sections.push(arg as Section);
     else
       throw new Error(
-        `unknown argument ${arg}: use --quick, --no-profile, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
+        `unknown argument ${arg}: use --quick, --no-profile, --profile-all, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
       );
   }
   if (args.sections.length === 0) args.sections = [...SECTIONS];
@@ -68,10 +71,10 @@ async function installCrd(kubectl: string, kubeconfig: string): Promise<void> {
 }
 
 /** Phases to profile for the targets missed by sections that ran now. */
-function phasesToProfile(results: Results, ran: Section[]): ProfiledPhase[] {
+function phasesToProfile(results: Results, ran: Section[], all: boolean): ProfiledPhase[] {
   const phases = new Set<ProfiledPhase>();
   for (const target of judgeTargets(results)) {
-    if (target.met !== false) continue;
+    if (target.met !== false && !all) continue;
     const section: Section = target.profile === 'scale-1000' ? 'scale' : target.profile;
     if (ran.includes(section) || (target.id === 'rss-1000' && ran.includes('steady')))
       phases.add(target.profile);
@@ -180,7 +183,7 @@ async function run(
       save();
     }
     if (args.profile && ctx.operator !== undefined) {
-      for (const phase of phasesToProfile(results, args.sections)) {
+      for (const phase of phasesToProfile(results, args.sections, args.profileAll)) {
         log(`profiling ${phase} (a target was missed)`);
         try {
           const profile = await profilePhase(ctx, phase);

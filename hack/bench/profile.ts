@@ -1,11 +1,13 @@
 // Profiles for missed targets: the slow phase is run again with `node --cpu-prof`, and the profile is summarised
 // by self time (function and package), so the report explains a miss with a measurement.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchColdStart } from './coldstart.js';
 import type { BenchContext } from './context.js';
 import { isCpuProfile, summarizeProfile, type ProfileSummary } from './cpuprofile.js';
+import { isHeapSnapshot, summarizeHeap, type HeapSummary } from './heapsnapshot.js';
 import { benchLatency } from './latency.js';
+import type { OperatorProcess } from './operator.js';
 import { scaleOnce } from './scale.js';
 
 export type ProfiledPhase = 'latency' | 'scale-1000' | 'coldstart';
@@ -15,6 +17,28 @@ export interface PhaseProfile {
   /** What the profiled run was. */
   run: string;
   summary: ProfileSummary;
+  /** What the heap held with every object registered (scale phase only). */
+  heap?: HeapSummary;
+}
+
+/** Asks the operator for a heap snapshot (SIGUSR2) and waits, bounded, until the file is complete. */
+async function heapSnapshot(operator: OperatorProcess, dir: string): Promise<HeapSummary | undefined> {
+  operator.child.kill('SIGUSR2');
+  let last = -1;
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
+    if (file === undefined) continue;
+    const size = statSync(join(dir, file)).size;
+    // Written in one go while the process is paused: a size that holds still for 200 ms is the whole file.
+    if (size > 0 && size === last) {
+      const parsed: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      rmSync(join(dir, file));
+      return isHeapSnapshot(parsed) ? summarizeHeap(parsed, 15) : undefined;
+    }
+    last = size;
+  }
+  return undefined;
 }
 
 function readProfiles(dir: string): ProfileSummary | undefined {
@@ -36,6 +60,7 @@ export async function profilePhase(
   // 1 ms sampling: enough samples in a short phase without distorting it much.
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=1000'];
   let run: string;
+  let heap: HeapSummary | undefined;
   switch (phase) {
     case 'latency':
       await benchLatency(ctx, nodeArgs, ctx.quick ? 20 : 100);
@@ -44,6 +69,17 @@ export async function profilePhase(
     case 'scale-1000': {
       const count = ctx.quick ? 200 : 1000;
       await scaleOnce(ctx, count, nodeArgs);
+      // The heap snapshot in a run of its own: writing it costs seconds of CPU that would swamp the CPU profile.
+      const heapDir = join(dir, 'heap');
+      mkdirSync(heapDir);
+      await scaleOnce(
+        ctx,
+        count,
+        [`--diagnostic-dir=${heapDir}`, '--heapsnapshot-signal=SIGUSR2'],
+        async (op) => {
+          heap = await heapSnapshot(op, heapDir);
+        },
+      );
       run = `${count} registrations created at once, then deleted`;
       break;
     }
@@ -57,5 +93,5 @@ export async function profilePhase(
     ctx.log(`profile ${phase}: no .cpuprofile was written (did the operator exit cleanly on SIGTERM?)`);
     return undefined;
   }
-  return { phase, run, summary };
+  return { phase, run, summary, ...(heap !== undefined ? { heap } : {}) };
 }

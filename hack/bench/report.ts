@@ -1,6 +1,7 @@
 // docs/benchmarks.md and its plots, generated from results.json alone, so the report is always the last run's.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { diagnose } from './diagnose.js';
 import type { PhaseProfile } from './profile.js';
 import type { ScalePoint } from './scale.js';
 import { judgeTargets, type Results, type Target } from './results.js';
@@ -124,6 +125,19 @@ function oldwaySection(r: Results, report: Report): void {
         value === undefined
           ? `| ${name} | skipped | | |`
           : `| ${name} | ${n1(value, 0)} | ${n1(value / op.p50, 1)}x | ${n1(value / op.p99, 1)}x |`,
+      );
+    }
+    const scaled =
+      r.scale?.points.find((p) => p.count === 1000) ?? r.scale?.points[r.scale.points.length - 1];
+    const cpCpu = o.consoleProducer.cpuSeconds?.p50;
+    const kcCpu = o.kcat.cpuSeconds?.p50;
+    if (scaled !== undefined) {
+      report.add(
+        '',
+        `CPU per record: the operator spent ${n1(scaled.cpuMsPerRegistration, 1)} ms per registration (scale run, ` +
+          `N = ${int(scaled.count)}, everything it does for one: record, finalizer, status, event), the console producer ` +
+          `${n1(cpCpu === undefined ? undefined : cpCpu * 1000, 0)} ms and kcat ${n1(kcCpu === undefined ? undefined : kcCpu * 1000, 0)} ms per run ` +
+          '(GNU time counts in 10 ms ticks).',
       );
     }
     report.plot(
@@ -444,6 +458,25 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
       );
     }
     const profile = r.profiles[t.profile];
+    const findings = diagnose(t, r, profile);
+    if (findings.length > 0) report.add(...findings, '');
+    if (t.id === 'rss-1000' && profile?.heap !== undefined) {
+      const h = profile.heap;
+      report.add(
+        `Heap snapshot with every object registered (${profile.run}; V8 collects garbage before writing it, so this ` +
+          `is what is live): ${mib(h.totalBytes)} in ${int(h.nodes)} heap objects. Self size by constructor:`,
+        '',
+        '| constructor or kind | objects | self size | % |',
+        '|---|---:|---:|---:|',
+        ...h.top
+          .slice(0, 12)
+          .map(
+            (e) =>
+              `| \`${e.name.replace(/\|/g, '\\|')}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
+          ),
+        '',
+      );
+    }
     if (profile === undefined) report.add('No profile was taken for this phase in the last run.', '');
     else if (shown.has(t.profile)) report.add(`Profile: see above (${profile.run}).`, '');
     else {
@@ -473,7 +506,9 @@ export function writeReport(
       '[`benchmarks/results.json`](benchmarks/results.json), the plots to `benchmarks/*.svg` and this page. ' +
       '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
-      '`coldstart`, `size`) and keeps the others from the previous run. Needs what `npm test` needs (Node, Go, Java, ' +
+      '`coldstart`, `size`) and keeps the others from the previous run; after the sections, the phase behind each missed ' +
+      'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot) and summarised below ' +
+      '(`--profile-all` profiles every phase, `--no-profile` none). 'Needs what `npm test` needs (Node, Go, Java, ' +
       'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
       "when missing) and GNU time (`apt-get install time`) for the old way's CPU and memory. About 20 minutes on 2 cores.",
     '',

@@ -43,6 +43,8 @@ export async function scaleOnce(
   ctx: BenchContext,
   count: number,
   nodeArgs: string[] = [],
+  /** Called once every object is registered and Ready (the profile run takes a heap snapshot there). */
+  atRegistered?: (operator: OperatorProcess) => Promise<void>,
 ): Promise<ScalePoint> {
   const build = requireOperator(ctx);
   const operator = await OperatorProcess.start(build, {
@@ -81,6 +83,7 @@ export async function scaleOnce(
     const apiRequests = requestDelta(before, after, ownBefore, ctx.kube.ownSnapshot());
     const total = Object.values(apiRequests).reduce((a, b) => a + b, 0);
     const metrics = await operator.metrics().catch(() => '');
+    if (atRegistered !== undefined) await atRegistered(operator);
     const settled = operator.sampler.sample();
     const phase = operator.sampler.between(t0, performance.now());
     const point: ScalePoint = {

@@ -6,6 +6,7 @@ import {
   summarizeProfile,
   type CpuProfile,
 } from '../../../hack/bench/cpuprofile.js';
+import { summarizeHeap } from '../../../hack/bench/heapsnapshot.js';
 import { parseRequestCounters, requestDelta } from '../../../hack/bench/kube.js';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -107,5 +108,31 @@ describe('bench API request counts', () => {
       new Map([['POST clusterregistrations', 11]]),
     );
     assert.deepEqual(delta, { 'PATCH clusterregistrations': 10 });
+  });
+});
+
+describe('bench heap snapshot summary', () => {
+  it('groups self size by constructor, and other kinds by kind', () => {
+    const summary = summarizeHeap({
+      snapshot: {
+        meta: {
+          node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+          node_types: [['hidden', 'array', 'string', 'object', 'code', 'closure']],
+        },
+      },
+      // type, name, id, self_size, edge_count
+      nodes: [3, 0, 1, 100, 0, 3, 0, 3, 50, 0, 2, 1, 5, 30, 0, 5, 2, 7, 20, 0],
+      strings: ['Informer', 'some text', 'reconcile'],
+    });
+    assert.equal(summary.totalBytes, 200);
+    assert.equal(summary.nodes, 4);
+    assert.deepEqual(
+      summary.top.map((e) => [e.name, e.count, e.bytes]),
+      [
+        ['Informer', 2, 150],
+        ['(string)', 1, 30],
+        ['reconcile (closure)', 1, 20],
+      ],
+    );
   });
 });

@@ -1,0 +1,114 @@
+// For a missed target, what its profile says and what would close it. Each sentence is tied to a measured share
+// of the profile, so it appears only while the measurement supports it.
+import type { ProfileSummary } from './cpuprofile.js';
+import type { PhaseProfile } from './profile.js';
+import type { Results, Target } from './results.js';
+
+const MiB = 1024 * 1024;
+
+/** Share (% of busy CPU) of the top functions whose name matches. */
+export function share(summary: ProfileSummary, pattern: RegExp): number {
+  return summary.topFunctions.filter((f) => pattern.test(f.name)).reduce((sum, f) => sum + f.percent, 0);
+}
+
+const TLS = /SecureContext|secure-context|_tls_wrap|_tls_common|TLSSocket/;
+const COMPILE = /compileSourceTextModule|compileFunction|compileForInternalLoader/;
+const GC = /^\(garbage collector\)/;
+
+function cpuFindings(p: PhaseProfile): string[] {
+  const s = p.summary;
+  const out: string[] = [];
+  const tls = share(s, TLS);
+  if (tls >= 5) {
+    out.push(
+      `- ${tls.toFixed(0)}% of the operator's busy CPU is spent opening TLS connections to the API server ` +
+        "(`SecureContext`, `TLSSocket._init`, `_start`, `setSession` above): the operator's API client " +
+        "(`src/runtime/kube/client.ts`) sends every request through the `https.Agent` that client-node's " +
+        '`applyToHTTPSOptions` creates, and that agent has no keep-alive, so each request (finalizer patch, status ' +
+        "patch, event) opens a new TCP and TLS connection and parses the kubeconfig's CA, certificate and key again. " +
+        '**What would close it**: one keep-alive agent (`keepAlive: true`, a bounded `maxSockets`) with a ' +
+        '`tls.createSecureContext` built once from the kubeconfig, reused for every request; that removes this share ' +
+        'and a TLS handshake from every API call on the path to the record.',
+    );
+  }
+  const gc = share(s, GC);
+  if (gc >= 8) {
+    out.push(`- ${gc.toFixed(0)}% is garbage collection: allocation per registration is worth cutting next.`);
+  }
+  const own = s.byPackage.find((b) => b.name.endsWith('.mjs') || b.name.startsWith('src/'));
+  if (own !== undefined) {
+    out.push(
+      `- The operator's own code and its bundled dependencies (\`${own.name}\`) take ${own.percent.toFixed(0)}% of the ` +
+        "busy CPU; node's built-in modules (sockets, TLS, HTTP) " +
+        `${(s.byPackage.find((b) => b.name.startsWith('node '))?.percent ?? 0).toFixed(0)}%.`,
+    );
+  }
+  return out;
+}
+
+export function diagnose(target: Target, r: Results, profile: PhaseProfile | undefined): string[] {
+  const out: string[] = [];
+  switch (target.id) {
+    case 'register-p99':
+    case 'deregister-p99':
+    case 'per-record-ratio':
+      out.push(
+        "- On the path from the create request to the record: the API server's watch event reaches the operator, " +
+          'which patches the finalizer in (one API request), sends the record (acks=all), then patches the status and ' +
+          'posts an event. Every process here shares two cores, so the tail also holds scheduling delay behind the API ' +
+          'server, etcd and the broker.',
+      );
+      break;
+    case 'scale-1000': {
+      const p = r.scale?.points.find((x) => x.count === 1000);
+      if (p !== undefined) {
+        out.push(
+          `- At N = 1,000 the operator used ${p.cpuSeconds.toFixed(1)} CPU seconds in ${(p.allRegisteredMs / 1000).toFixed(1)} s ` +
+            `(${((p.cpuSeconds / (p.allRegisteredMs / 1000)) * 100).toFixed(0)}% of one core) with ` +
+            `${p.apiRequestsPerRegistration.toFixed(1)} API requests per registration, and the bench's creates took ` +
+            `${(p.createMs / 1000).toFixed(1)} s of the same two cores; the API server and etcd serve every one of those requests too.`,
+        );
+      }
+      break;
+    }
+    case 'rss-1000': {
+      const p = r.scale?.points.find((x) => x.count === 1000);
+      const heap = profile?.heap;
+      if (p !== undefined && heap !== undefined) {
+        out.push(
+          `- Live heap (the snapshot, taken after a full collection): ${(heap.totalBytes / MiB).toFixed(1)} MiB; V8's ` +
+            `heap in use before it: ${((p.heapUsedBytes ?? 0) / MiB).toFixed(1)} MiB; peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB. ` +
+            'What the objects themselves hold is the smaller part: the rest is garbage not yet collected, compiled code ' +
+            'and the Node runtime. **What would close it**: cap the young generation and old space ' +
+            '(`--max-semi-space-size`, `--max-old-space-size`) so V8 collects sooner, at some CPU; fewer short-lived ' +
+            'connections (see the TLS share of the CPU profile) also cut garbage per request.',
+        );
+      }
+      break;
+    }
+    case 'cold-start': {
+      const c = r.coldstart;
+      if (profile !== undefined) {
+        const compile = share(profile.summary, COMPILE);
+        if (compile >= 5) {
+          out.push(
+            `- ${compile.toFixed(0)}% of the start-up CPU is V8 compiling modules (\`compileSourceTextModule\`): ` +
+              `the bundle is ${r.size?.bundleBytes === undefined ? 'large' : `${(r.size.bundleBytes / MiB).toFixed(1)} MiB`} ` +
+              "of JavaScript, parsed in full before the first line runs. **What would close it**: Node 22's module " +
+              'compile cache (`module.enableCompileCache()`, kept in the image) or leaving out code start-up never ' +
+              "runs (most of client-node's generated API classes).",
+          );
+        }
+      }
+      if (c?.leader !== undefined) {
+        out.push(
+          `- Of the ${c.firstRecord.p50.toFixed(0)} ms to the first record, ${c.leader.p50.toFixed(0)} ms pass before the ` +
+            `lease is held (\`--version\` alone, start-up and module load, takes ${c.versionMs.p50.toFixed(0)} ms).`,
+        );
+      }
+      break;
+    }
+  }
+  if (profile !== undefined) out.push(...cpuFindings(profile));
+  return out;
+}
