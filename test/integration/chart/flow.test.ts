@@ -2,14 +2,20 @@
 // started with the Deployment's own args and env and its ServiceAccount's token registers the release's
 // ClusterRegistration on the real broker; the uninstall hook, run with the Job's args and the hook's token,
 // deletes it and returns once the operator has deregistered it. Any right the chart forgot shows up as a
-// failure here (and as "forbidden" in the operator's log).
+// failure here (and as "forbidden" in the operator's log). On an API server of its own: the operator watches
+// every ClusterRegistration, and must not touch those of tests running meanwhile.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { exec } from '../../../hack/testenv/exec.js';
-import { installCrd } from '../api/support.js';
-import { helm, kubectl, requireKafkaBrokers, uniqueName } from '../../support/testenv.js';
+import {
+  helm as sharedHelm,
+  kubectl as sharedKubectl,
+  requireKafkaBrokers,
+  startPrivateKube,
+  uniqueName,
+} from '../../support/testenv.js';
 import {
   buildBundle,
   chartDir,
@@ -67,7 +73,11 @@ function startPod(t: TestContext, file: string, args: string[], env: Record<stri
 }
 
 test('install, register with the chart-granted rights, uninstall hook deregisters', async (t) => {
-  await installCrd();
+  // Torn down with everything in it after the test: nothing to clean up one by one.
+  const { kubeconfig: admin } = await startPrivateKube(t);
+  const kubectl = (args: string[], opts: { stdin?: string } = {}) =>
+    sharedKubectl(args, { ...opts, kubeconfig: admin });
+  const helm = (args: string[]) => sharedHelm(args, { kubeconfig: admin });
   const brokers = requireKafkaBrokers();
   const release = uniqueName('flow');
   const namespace = uniqueName('flow-ns');
@@ -75,19 +85,6 @@ test('install, register with the chart-granted rights, uninstall hook deregister
   const clientId = uniqueName('chart-flow');
   const created = await kubectl(['create', 'namespace', namespace]);
   assert.equal(created.code, 0, created.stderr);
-  t.after(async () => {
-    await helm(['uninstall', release, '-n', namespace, '--no-hooks', '--ignore-not-found']);
-    await kubectl([
-      'patch',
-      'clusterregistration',
-      clientId,
-      '--type=merge',
-      '-p',
-      '{"metadata":{"finalizers":null}}',
-    ]);
-    await kubectl(['delete', 'clusterregistration', clientId, '--ignore-not-found', '--wait=false']);
-    await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  });
   const values = [
     'image.tag=test',
     `registration.clientId=${clientId}`,
@@ -103,7 +100,7 @@ test('install, register with the chart-granted rights, uninstall hook deregister
   const operator = startPod(t, file, deployment.args, {
     ...podEnv(deployment, `${fullname}-0`, namespace),
     HTTP_PORT: '0',
-    KUBECONFIG: await serviceAccountKubeconfig(namespace, fullname),
+    KUBECONFIG: await serviceAccountKubeconfig(namespace, fullname, { kubeconfig: admin }),
   });
   const ready = await kubectl([
     'wait',
@@ -121,17 +118,12 @@ test('install, register with the chart-granted rights, uninstall hook deregister
     stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: hookObjects }),
   });
   assert.equal(applied.code, 0, applied.stderr);
-  t.after(async () => {
-    await kubectl(['delete', '-f', '-', '--ignore-not-found'], {
-      stdin: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: hookObjects }),
-    });
-  });
   const job = container(findManifest(manifests, 'Job'));
   const hook = await exec(process.execPath, [file, ...job.args], {
     cwd: dirname(file),
     env: {
       PATH: process.env.PATH ?? '',
-      KUBECONFIG: await serviceAccountKubeconfig(namespace, `${fullname}-uninstall`),
+      KUBECONFIG: await serviceAccountKubeconfig(namespace, `${fullname}-uninstall`, { kubeconfig: admin }),
     },
   });
   assert.equal(hook.code, 0, `hook:\n${hook.stdout}${hook.stderr}\noperator log:\n${operator.output()}`);

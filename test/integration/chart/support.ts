@@ -55,26 +55,24 @@ interface KubeconfigCluster {
 
 /**
  * Writes a kubeconfig for ServiceAccount `namespace/name`: a fresh token from the TokenRequest API
- * (`kubectl create token`), with the server and CA of the admin kubeconfig. Returns the file's path.
+ * (`kubectl create token`), with the server and CA of the admin kubeconfig (the environment's, or
+ * `options.kubeconfig`). Returns the file's path.
  */
 export async function serviceAccountKubeconfig(
   namespace: string,
   name: string,
-  options: { duration?: string; dir?: string } = {},
+  options: { duration?: string; dir?: string; kubeconfig?: string } = {},
 ): Promise<string> {
-  const token = await kubectl([
-    'create',
-    'token',
-    name,
-    '-n',
-    namespace,
-    `--duration=${options.duration ?? '1h'}`,
-  ]);
+  const admin = options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig };
+  const token = await kubectl(
+    ['create', 'token', name, '-n', namespace, `--duration=${options.duration ?? '1h'}`],
+    admin,
+  );
   if (token.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${token.stderr}`);
-  const view = await kubectl(['config', 'view', '--minify', '--raw', '-o', 'json']);
+  const view = await kubectl(['config', 'view', '--minify', '--raw', '-o', 'json'], admin);
   if (view.code !== 0) throw new Error(`kubectl config view: ${view.stderr}`);
-  const admin = JSON.parse(view.stdout) as { clusters: { cluster: KubeconfigCluster }[] };
-  const cluster = admin.clusters[0]?.cluster;
+  const { clusters } = JSON.parse(view.stdout) as { clusters: { cluster: KubeconfigCluster }[] };
+  const cluster = clusters[0]?.cluster;
   if (cluster === undefined) throw new Error('the admin kubeconfig has no cluster');
   const kubeconfig = {
     apiVersion: 'v1',
