@@ -15,13 +15,23 @@ import { keyOf } from '../runtime/index.js';
 export interface Place {
   /** Equal for the same brokers (any order or case) and topic. */
   key: string;
+  /** Lower-cased, sorted, without repeats. */
+  brokers: string[];
   kafka: KafkaSpec;
   topic: string;
 }
 
-export function placeKey(brokers: readonly string[], topic: string): string {
-  const normalized = [...new Set(brokers.map((broker) => broker.trim().toLowerCase()))].sort();
-  return `${normalized.join(',')}/${topic}`;
+function placeOf(kafka: KafkaSpec, topic: string): Place {
+  const brokers = [...new Set(kafka.brokers.map((broker) => broker.trim().toLowerCase()))].sort();
+  return { key: `${brokers.join(',')}/${topic}`, brokers, kafka, topic };
+}
+
+/**
+ * Whether two places may be one topic: the same topic name on broker lists that share a broker. A bootstrap list
+ * that gained or lost a broker still names the same Kafka cluster; only disjoint lists are taken for another one.
+ */
+export function samePlace(a: Pick<Place, 'brokers' | 'topic'>, b: Pick<Place, 'brokers' | 'topic'>): boolean {
+  return a.topic === b.topic && a.brokers.some((broker) => b.brokers.includes(broker));
 }
 
 export function describePlace(place: Place): string {
@@ -30,23 +40,18 @@ export function describePlace(place: Place): string {
 
 /** Where the spec asks to be registered. */
 export function desiredPlace(spec: ClusterRegistrationSpec): Place {
-  return {
-    key: placeKey(spec.kafka.brokers, spec.topics.registry),
-    kafka: spec.kafka,
-    topic: spec.topics.registry,
-  };
+  return placeOf(spec.kafka, spec.topics.registry);
 }
 
 /** Where the last acknowledged registration went, as status recorded it. */
 export function recordedPlace(last: LastRegistration | undefined): Place | undefined {
-  if (last?.kafka === undefined) return undefined;
-  return { key: placeKey(last.kafka.brokers, last.topic), kafka: last.kafka, topic: last.topic };
+  return last?.kafka === undefined ? undefined : placeOf(last.kafka, last.topic);
 }
 
 interface Claim {
   key: string;
   clientId: string;
-  place: string;
+  place: Place;
   createdAt: string;
   deleting: boolean;
 }
@@ -110,7 +115,8 @@ export class ClaimIndex implements Watch {
     let holder: Claim | undefined;
     for (const key of this.byClientId.get(self.clientId) ?? []) {
       const claim = this.byKey.get(key);
-      if (claim === undefined || key === self.key || claim.place !== place.key || claim.deleting) continue;
+      if (claim === undefined || key === self.key || !samePlace(claim.place, place) || claim.deleting)
+        continue;
       if (holder === undefined || older(claim, holder)) holder = claim;
     }
     if (holder === undefined) return undefined;
@@ -136,7 +142,7 @@ function claimOf(registration: ClusterRegistration): Claim {
   return {
     key: keyOf(registration),
     clientId: registration.spec.clientId,
-    place: desiredPlace(registration.spec).key,
+    place: desiredPlace(registration.spec),
     createdAt: registration.metadata.creationTimestamp ?? '',
     deleting: registration.metadata.deletionTimestamp !== undefined,
   };

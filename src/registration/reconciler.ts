@@ -39,7 +39,14 @@ import {
   type ResourceApi,
 } from '../runtime/index.js';
 import { everywhere, nextConditions, sendFailed, verdict, type Assessment } from './assessment.js';
-import { describePlace, desiredPlace, recordedPlace, type ClaimIndex, type Place } from './claims.js';
+import {
+  describePlace,
+  desiredPlace,
+  recordedPlace,
+  samePlace,
+  type ClaimIndex,
+  type Place,
+} from './claims.js';
 import type { ClusterFacts, ClusterFactsSource } from './cluster-facts.js';
 import { resolveConnection, type Secret } from './credentials.js';
 import { heartbeatRecord, registrationRecord, tombstoneRecord, type RecordOrigin } from './records.js';
@@ -227,9 +234,16 @@ export class RegistrationReconciler implements Reconciler {
     const facts = await this.deps.facts.read(ctx.signal);
     let progress = this.progress.get(key);
     const now = this.now();
-    const due = registrationDue(progress, { uid, generation, place: place.key }, timing, now);
+    const previous = recordedPlace(current.status?.lastRegistration);
+    const moving = previous !== undefined && !samePlace(previous, place);
+    const due = moving
+      ? 'moved'
+      : registrationDue(progress, { uid, generation, place: place.key }, timing, now);
     const firstRegisteredTime = current.status?.firstRegisteredTime;
     if (due !== undefined) {
+      // A move tombstones the old place first: two broker lists may name one Kafka cluster, and there the record
+      // sent last must be the registration.
+      if (moving) await this.leave(key, registration, previous, facts, ctx);
       await failpoint('before-register', ctx.log, ctx.signal);
       const sentAt = new Date(this.now());
       const record = registrationRecord({
@@ -260,6 +274,7 @@ export class RegistrationReconciler implements Reconciler {
         position: { ...acked, kafka: spec.kafka },
       };
       this.progress.set(key, progress);
+      this.releasePlacesExcept(key, place);
       ctx.log.info('registered', { reason: due, clientId: spec.clientId, ...acked });
       if (due !== 'reassert') {
         this.deps.events.event(registration, {
@@ -271,23 +286,6 @@ export class RegistrationReconciler implements Reconciler {
       }
     }
     if (progress === undefined) throw new Error('unreachable: no progress after registering');
-    // A move: the old place's record is tombstoned after the new one is in place, so the cluster never vanishes.
-    const previous = recordedPlace(current.status?.lastRegistration);
-    if (previous !== undefined && previous.key !== place.key) {
-      // Another object registering the clientId there now owns that record: it must not be tombstoned.
-      if (this.deps.claims.holderOtherThan(registration, previous, { yieldToYounger: true }) === undefined) {
-        await this.step('registered', 'Move', `tombstone at the previous ${describePlace(previous)}`, () =>
-          this.tombstone(key, registration, previous, facts, ctx),
-        );
-        this.deps.events.event(registration, {
-          type: 'Normal',
-          reason: 'Moved',
-          action: 'Deregister',
-          note: `tombstone acknowledged at the previous ${describePlace(previous)}`,
-        });
-      }
-      this.releasePlacesExcept(key, place);
-    }
     const { position } = progress;
     let lastHeartbeatTime = current.status?.lastHeartbeatTime;
     if (heartbeatDue(progress, timing, this.now())) {
@@ -343,6 +341,31 @@ export class RegistrationReconciler implements Reconciler {
     return { requeueAfterMs: nextRunInMs(progress, timing, this.now()) };
   }
 
+  /**
+   * Tombstones the record at a place the object moved away from, unless the policy is Orphan or another object
+   * registering the same clientId there owns that record now.
+   */
+  private async leave(
+    key: string,
+    registration: ClusterRegistration,
+    previous: Place,
+    facts: ClusterFacts,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    if (orphaned(registration)) return;
+    if (this.deps.claims.holderOtherThan(registration, previous, { yieldToYounger: true }) !== undefined)
+      return;
+    await this.step('registered', 'Move', `tombstone at the previous ${describePlace(previous)}`, () =>
+      this.tombstone(key, registration, previous, facts, ctx),
+    );
+    this.deps.events.event(registration, {
+      type: 'Normal',
+      reason: 'Moved',
+      action: 'Deregister',
+      note: `tombstone acknowledged at the previous ${describePlace(previous)}`,
+    });
+  }
+
   /** Deletion: the tombstone first, then the finalizer; or no tombstone when the policy says Orphan. */
   private async deregister(
     key: string,
@@ -355,9 +378,7 @@ export class RegistrationReconciler implements Reconciler {
       await this.forget(key);
       return;
     }
-    const orphan =
-      raw.metadata.annotations?.[DELETION_POLICY_ANNOTATION] === DeletionPolicy.Orphan ||
-      registration?.spec.deletionPolicy === DeletionPolicy.Orphan;
+    const orphan = orphaned(registration ?? raw);
     const places =
       orphan || registration === undefined ? [] : this.tombstonePlaces(registration, current, ctx);
     if (places.length > 0 && registration !== undefined) {
@@ -405,7 +426,7 @@ export class RegistrationReconciler implements Reconciler {
     const desired = desiredPlace(registration.spec);
     const candidates = [
       desired,
-      ...(recorded !== undefined && recorded.key !== desired.key ? [recorded] : []),
+      ...(recorded !== undefined && !samePlace(recorded, desired) ? [recorded] : []),
     ];
     return candidates.filter((place) => {
       const holder = this.deps.claims.holderOtherThan(registration, place);
@@ -590,6 +611,14 @@ export class RegistrationReconciler implements Reconciler {
       this.superseded.set(keyOf(replaced), resourceVersion);
     }
   }
+}
+
+/** Orphan by policy, or by the annotation that lets a stuck object go. */
+function orphaned(object: KubeObject & { spec?: { deletionPolicy?: string } }): boolean {
+  return (
+    object.metadata.annotations?.[DELETION_POLICY_ANNOTATION] === DeletionPolicy.Orphan ||
+    object.spec?.deletionPolicy === DeletionPolicy.Orphan
+  );
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -21,7 +21,7 @@ export interface Progress {
   position: LastRegistration;
 }
 
-export type RegisterReason = 'first' | 'spec changed' | 'heartbeat gap' | 'reassert';
+export type RegisterReason = 'first' | 'spec changed' | 'heartbeat gap' | 'reassert' | 'moved';
 
 export interface Timing {
   heartbeatEnabled: boolean;
