@@ -12,8 +12,10 @@ const HELP = `cluster-registry-operator ${version}: keeps this cluster registere
 Usage:
   cluster-registry-operator run [flags]        run the operator
   cluster-registry-operator crd                print the ClusterRegistration CRD (YAML)
-  cluster-registry-operator uninstall-hook     delete this release's ClusterRegistrations and wait until
-                                               the operator deregistered them (Helm pre-delete hook)
+  cluster-registry-operator uninstall-hook --selector SELECTOR [--timeout 5m] [--kubeconfig PATH]
+                                               delete the ClusterRegistrations matching SELECTOR (a release's)
+                                               and wait until the running operator deregistered them; exits
+                                               non-zero at the timeout, naming what is stuck (Helm pre-delete hook)
   cluster-registry-operator --version | --help
 
 Flags of run (each also read from the environment variable in brackets; a flag wins):
