@@ -18,6 +18,8 @@ export interface BenchContext {
   /** Scratch files (profiles, log4j configuration). */
   workDir: string;
   log: (line: string) => void;
+  /** Deletes whatever bench objects are left (with an operator, so their finalizers go). */
+  cleanup: () => Promise<void>;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

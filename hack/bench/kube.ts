@@ -54,10 +54,30 @@ export class BenchKube {
     await this.client.request({ method: 'DELETE', path: `${COLLECTION}/${name}` });
   }
 
-  /** One request deletes them all (the finalizer keeps each until the operator has sent its tombstone). */
+  /**
+   * Deletes the named objects, `concurrency` requests in flight (the finalizer keeps each until the operator has
+   * sent its tombstone). One delete-collection request would do, but for thousands of objects it outlasts the API
+   * server's 60 s request timeout.
+   */
+  async deleteRegistrations(names: readonly string[], concurrency = 32): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) {
+        const name = names[next++] ?? '';
+        try {
+          await this.deleteRegistration(name);
+        } catch (error) {
+          if (!String(error).includes('404')) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
+  }
+
+  /** Deletes every ClusterRegistration there is. */
   async deleteAllRegistrations(): Promise<void> {
-    this.count('DELETECOLLECTION', PLURAL);
-    await this.client.request({ method: 'DELETE', path: COLLECTION, timeoutMs: 120_000 });
+    const { items } = await this.listRegistrations();
+    await this.deleteRegistrations(items.map((o) => o.metadata.name));
   }
 
   async listRegistrations(): Promise<{ items: RegistrationObject[]; resourceVersion: string }> {

@@ -6,6 +6,7 @@ import { CRD_NAME } from '../../src/api/constants.js';
 import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
 import { exec } from '../testenv/exec.js';
 import { defaultStateDir, repoRoot } from '../testenv/paths.js';
+import { benchApiClient } from './apiclient.js';
 import { benchColdStart } from './coldstart.js';
 import type { BenchContext } from './context.js';
 import { BenchKube } from './kube.js';
@@ -118,6 +119,7 @@ async function run(
   const watch = new RecordWatch(brokers);
   await watch.start();
   const ctx: BenchContext = {
+    cleanup: () => cleanup(ctx),
     quick: args.quick,
     kubeconfig,
     kubectl,
@@ -130,7 +132,7 @@ async function run(
     log,
   };
   try {
-    const needsOperator = args.sections.some((s) => s !== 'oldway' && s !== 'size');
+    const needsOperator = args.sections.some((s) => s !== 'oldway' && s !== 'size' && s !== 'apiclient');
     if (needsOperator) {
       try {
         ctx.operator = await prepareOperator(log);
@@ -168,11 +170,14 @@ async function run(
           case 'size':
             results.size = await benchSize(kafkaLibs);
             break;
+          case 'apiclient':
+            results.apiclient = await benchApiClient(kubeconfig, args.quick);
+            break;
         }
         results.ranAt[section] = now;
       } catch (error) {
         const reason =
-          ctx.operator === undefined && section !== 'oldway' && section !== 'size'
+          ctx.operator === undefined && section !== 'oldway' && section !== 'size' && section !== 'apiclient'
             ? 'pending: the operator does not start yet'
             : `failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 600);
         results.skipped[section] = reason;
@@ -220,7 +225,11 @@ async function cleanup(ctx: BenchContext): Promise<void> {
     try {
       await operator.waitReady();
       await ctx.kube.deleteAllRegistrations();
-      await ctx.kube.waitList((list) => list.length === 0, 180_000);
+      if (!(await ctx.kube.waitList((list) => list.length === 0, 300_000))) {
+        throw new Error(
+          'objects are still there after 300 s: the sections after this one would not start from none',
+        );
+      }
     } finally {
       await operator.stop();
     }

@@ -55,6 +55,12 @@ export interface LogLine {
   line: string;
 }
 
+/** Every operator started and not yet exited: killed if the bench itself exits first (Ctrl-C, a crash). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export class OperatorProcess {
   readonly lines: LogLine[] = [];
   readonly sampler: ProcSampler;
@@ -78,6 +84,8 @@ export class OperatorProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         resolve(code ?? (signal === null ? -1 : 128));

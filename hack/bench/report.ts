@@ -198,7 +198,7 @@ function scaleSection(r: Results, report: Report): void {
     '',
     `A freshly started operator (${s.operator}, 16 concurrent reconciles) for each N; the bench creates N objects ` +
       '(32 requests in flight) and waits for every register record, then every Ready condition (one LIST a second), ' +
-      'then deletes them all with one delete-collection request and waits for every tombstone and for the objects ' +
+      'then deletes them all (32 requests in flight) and waits for every tombstone and for the objects ' +
       "to be gone. API requests are the API server's own `apiserver_request_total`, before and after, less the " +
       "bench's own requests: the operator's requests, all resources, divided by N. CPU is the operator's " +
       'user+system time from the first create to the last record; RSS is its peak (VmHWM).',
@@ -211,6 +211,7 @@ function scaleSection(r: Results, report: Report): void {
       `| ${int(p.count)} | ${n1(p.createMs / 1000, 2)} | ${n1(p.allRegisteredMs / 1000, 2)}${p.registered < p.count ? ` (${p.registered} only)` : ''} | ${n1(p.recordsPerSecond, 0)} | ${n1(p.perObject.p50 / 1000, 2)} / ${n1(p.perObject.p99 / 1000, 2)} | ${p.allReadyMs === undefined ? `${p.ready} Ready` : n1(p.allReadyMs / 1000, 2)} | ${n1(p.apiRequestsPerRegistration, 2)} | ${n1(p.cpuSeconds, 2)} | ${n1(p.cpuMsPerRegistration, 2)} | ${mib(p.peakRssBytes)} | ${n1(p.allTombstonedMs / 1000, 2)} | ${p.allGoneMs === undefined ? 'n/a' : n1(p.allGoneMs / 1000, 2)} |`,
     );
   }
+  for (const f of s.failed ?? []) report.add('', `N = ${int(f.count)} failed: ${f.error}`);
   const big = s.points.filter((p) => p.count >= 50);
   const g = (pick: (p: ScalePoint) => number): string => {
     const { exponent, words } = growth(big.map((p) => [p.count, pick(p)] as const));
@@ -422,6 +423,27 @@ function sizeSection(r: Results, report: Report): void {
   );
 }
 
+function apiClientSection(r: Results, report: Report): void {
+  const a = r.apiclient;
+  if (a === undefined) return;
+  report.add(
+    '## API client: a new connection per request, or keep-alive',
+    '',
+    `${a.requests} \`GET /api/v1/namespaces/default\`, one at a time from the bench's process, through the operator's own ` +
+      'API client (`src/runtime/kube/client.ts`, which sends through the agent client-node builds, without keep-alive) and ' +
+      "through one keep-alive `https.Agent` holding the same CA, certificate and key. CPU is the bench process's " +
+      '(`process.cpuUsage`), per request.',
+    '',
+    '| client | p50 (ms) | p95 | p99 | CPU per request (ms) |',
+    '|---|---:|---:|---:|---:|',
+    ...[a.operatorClient, a.keepAlive].map(
+      (c) =>
+        `| ${c.client} | ${n1(c.wallMs.p50, 2)} | ${n1(c.wallMs.p95, 2)} | ${n1(c.wallMs.p99, 2)} | ${n1(c.cpuMsPerRequest, 2)} |`,
+    ),
+    '',
+  );
+}
+
 function profileTable(p: PhaseProfile, report: Report): void {
   const s = p.summary;
   report.add(
@@ -506,7 +528,7 @@ export function writeReport(
       '[`benchmarks/results.json`](benchmarks/results.json), the plots to `benchmarks/*.svg` and this page. ' +
       '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
-      '`coldstart`, `size`) and keeps the others from the previous run; after the sections, the phase behind each missed ' +
+      '`coldstart`, `size`, `apiclient`) and keeps the others from the previous run; after the sections, the phase behind each missed ' +
       'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot) and summarised below ' +
       '(`--profile-all` profiles every phase, `--no-profile` none). Needs what `npm test` needs (Node, Go, Java, ' +
       'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
@@ -530,6 +552,7 @@ export function writeReport(
   steadySection(r, report);
   coldstartSection(r, report);
   sizeSection(r, report);
+  apiClientSection(r, report);
   missesSection(r, targets, report);
   writeFileSync(
     join(docsDir, reportName),

@@ -1,4 +1,5 @@
 // The raw results of a run (docs/benchmarks/results.json) and the targets judged from them.
+import type { ApiClientResult } from './apiclient.js';
 import type { ColdStartResult } from './coldstart.js';
 import type { LatencyResult } from './latency.js';
 import type { Machine } from './machine.js';
@@ -8,7 +9,7 @@ import type { ScaleResult } from './scale.js';
 import type { SizeResult } from './size.js';
 import type { SteadyResult } from './steady.js';
 
-export const SECTIONS = ['oldway', 'latency', 'scale', 'steady', 'coldstart', 'size'] as const;
+export const SECTIONS = ['oldway', 'latency', 'scale', 'steady', 'coldstart', 'size', 'apiclient'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Results {
@@ -25,6 +26,7 @@ export interface Results {
   steady?: SteadyResult;
   coldstart?: ColdStartResult;
   size?: SizeResult;
+  apiclient?: ApiClientResult;
   profiles: Partial<Record<ProfiledPhase, PhaseProfile>>;
 }
 

@@ -83,7 +83,7 @@ export async function benchSteady(ctx: BenchContext): Promise<SteadyResult> {
     return result;
   } finally {
     const t2 = performance.now();
-    await ctx.kube.deleteAllRegistrations().catch(() => undefined);
+    await ctx.kube.deleteRegistrations(names).catch(() => undefined);
     await ctx.watch.waitAll(names, 'tombstone', t2, 120_000);
     await ctx.kube.waitList((items) => items.length === 0, 120_000);
     await operator.stop();
