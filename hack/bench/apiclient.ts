@@ -38,7 +38,7 @@ export async function benchApiClient(kubeconfig: string, quick: boolean): Promis
   const kubeConfig = operatorClient.kubeConfig;
   const server = kubeConfig.getCurrentCluster()?.server;
   if (server === undefined) throw new Error('the kubeconfig has no current cluster');
-  // The kubeconfig's CA, certificate and key, read once; one agent that keeps its connections open.
+  // The kubeconfig's CA, certificate, key or token, read once; one agent that keeps its connections open.
   const tlsOptions: https.RequestOptions = {};
   await kubeConfig.applyToHTTPSOptions(tlsOptions);
   const agent = new https.Agent({
@@ -49,15 +49,21 @@ export async function benchApiClient(kubeconfig: string, quick: boolean): Promis
     ...(tlsOptions.key !== undefined ? { key: tlsOptions.key } : {}),
   });
   const url = new URL(PATH, server);
+  // A token, when the kubeconfig authenticates with one, comes as a header.
+  const headers = { ...(tlsOptions.headers as Record<string, string> | undefined) };
   const keepAliveGet = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const request = https.request(url, { agent, headers: { Accept: 'application/json' } }, (response) => {
-        response.resume();
-        response.once('end', () => {
-          if (response.statusCode === 200) resolve();
-          else reject(new Error(`GET ${PATH}: ${response.statusCode ?? 0}`));
-        });
-      });
+      const request = https.request(
+        url,
+        { agent, headers: { ...headers, Accept: 'application/json' } },
+        (response) => {
+          response.resume();
+          response.once('end', () => {
+            if (response.statusCode === 200) resolve();
+            else reject(new Error(`GET ${PATH}: ${response.statusCode ?? 0}`));
+          });
+        },
+      );
       request.once('error', reject);
       request.end();
     });

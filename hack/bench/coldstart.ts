@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { exec } from '../testenv/exec.js';
 import { repoRoot } from '../testenv/paths.js';
 import { objectName, requireOperator, sleep, type BenchContext } from './context.js';
+import { measure } from './exec.js';
 import { OperatorProcess } from './operator.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -23,6 +24,9 @@ export interface ColdStartResult {
   shutdown: Summary;
   /** `--version`: the process start and the module graph's load, then exit. */
   versionMs: Summary;
+  /** Peak RSS (GNU time) of a bare `node -e` that waits 200 ms, and of the operator's `--version`. */
+  nodeBareRssBytes?: number;
+  versionRssBytes?: number;
 }
 
 export async function benchColdStart(
@@ -92,6 +96,11 @@ export async function benchColdStart(
     versionMs: summarize(versionMs),
   };
   if (leader.length > 0) result.leader = summarize(leader);
+  // What memory Node itself and loading the operator's code account for, before any work.
+  const bare = await measure(process.execPath, ['-e', 'setTimeout(() => {}, 200)'], '', 30_000);
+  const loaded = await measure(process.execPath, [...build.entry, '--version'], '', 30_000);
+  if (bare.maxRssBytes !== undefined) result.nodeBareRssBytes = bare.maxRssBytes;
+  if (loaded.maxRssBytes !== undefined) result.versionRssBytes = loaded.maxRssBytes;
   ctx.log(
     `coldstart: first record p50 ${result.firstRecord.p50.toFixed(0)} ms, leader p50 ${result.leader?.p50.toFixed(0) ?? '?'} ms`,
   );

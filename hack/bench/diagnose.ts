@@ -78,15 +78,36 @@ export function diagnose(target: Target, r: Results, profile: PhaseProfile | und
     }
     case 'rss-1000': {
       const p = r.scale?.points.find((x) => x.count === 1000);
+      const one = r.scale?.points.find((x) => x.count === 1);
       const heap = profile?.heap;
       if (p !== undefined && heap !== undefined) {
         out.push(
           `- Live heap (the snapshot, taken after a full collection): ${(heap.totalBytes / MiB).toFixed(1)} MiB; V8's ` +
-            `heap in use before it: ${((p.heapUsedBytes ?? 0) / MiB).toFixed(1)} MiB; peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB. ` +
-            'What the objects themselves hold is the smaller part: the rest is garbage not yet collected, compiled code ' +
-            'and the Node runtime. **What would close it**: cap the young generation and old space ' +
-            '(`--max-semi-space-size`, `--max-old-space-size`) so V8 collects sooner, at some CPU; fewer short-lived ' +
-            'connections (see the TLS share of the CPU profile) also cut garbage per request.',
+            `heap in use before it: ${((p.heapUsedBytes ?? 0) / MiB).toFixed(1)} MiB; peak RSS ${(p.peakRssBytes / MiB).toFixed(1)} MiB: ` +
+            "the objects the operator keeps are the smaller part; the rest is garbage not yet collected, V8's committed " +
+            'but unused heap, compiled code, and native memory (TLS contexts, sockets, malloc arenas).',
+        );
+      }
+      if (one !== undefined && one.peakRssBytes > 100 * MiB) {
+        out.push(
+          `- With one object the operator already peaks at ${(one.peakRssBytes / MiB).toFixed(0)} MiB, above the target ` +
+            'before any per-object cost: the runtime footprint itself has to shrink.',
+        );
+      }
+      const variants = profile?.memoryVariants ?? [];
+      const best = [...variants].sort((a, b) => a.peakRssBytes - b.peakRssBytes)[0];
+      if (best !== undefined && p !== undefined) {
+        const saved = 1 - best.peakRssBytes / p.peakRssBytes;
+        out.push(
+          saved >= 0.1
+            ? `- **What would close it, measured**: \`${best.variant}\` brings the peak to ${(best.peakRssBytes / MiB).toFixed(0)} MiB ` +
+                `(${(saved * 100).toFixed(0)}% less) with all registered in ${(best.allRegisteredMs / 1000).toFixed(1)} s and ` +
+                `${best.cpuSeconds.toFixed(1)} CPU s (defaults: ${(p.allRegisteredMs / 1000).toFixed(1)} s, ${p.cpuSeconds.toFixed(1)} s)` +
+                (best.peakRssBytes > 100 * MiB
+                  ? '; not enough alone: reusing connections (the TLS finding below) cuts the garbage and native memory each request leaves.'
+                  : '.')
+            : '- The memory settings tried above change the peak by less than 10%: the memory is not young-generation or ' +
+                'malloc-arena slack; reusing connections (the TLS finding below) is the next thing to measure.',
         );
       }
       break;

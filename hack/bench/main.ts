@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [sections...]`: brings up its own environment, runs the benchmark sections against it,
 // writes results.json, the plots and docs/benchmarks.md, and always tears the environment down.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CRD_NAME } from '../../src/api/constants.js';
 import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
@@ -30,20 +31,23 @@ interface Args {
   profile: boolean;
   /** Profile every phase whose section ran, missed or not. */
   profileAll: boolean;
+  /** Only rewrite the report (and plots) from results.json: no environment, nothing measured. */
+  reportOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sections: [], profile: true, profileAll: false };
+  const args: Args = { quick: false, sections: [], profile: true, profileAll: false, reportOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--quick') args.quick = true;
     else if (arg === '--no-profile') args.profile = false;
     else if (arg === '--profile-all') args.profileAll = true;
+    else if (arg === '--report-only') args.reportOnly = true;
     else if (arg === '--use-env') args.useEnv = argv[++i];
     else if ((SECTIONS as readonly string[]).includes(arg)) args.sections.push(arg as Section);
     else
       throw new Error(
-        `unknown argument ${arg}: use --quick, --no-profile, --profile-all, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
+        `unknown argument ${arg}: use --quick, --no-profile, --profile-all, --report-only, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
       );
   }
   if (args.sections.length === 0) args.sections = [...SECTIONS];
@@ -105,6 +109,7 @@ async function run(
     quick: args.quick,
     machine: await machine(kafkaLibs),
     ranAt: { ...previous.ranAt },
+    loadAt: { ...previous.loadAt },
     skipped: {},
     profiles: { ...previous.profiles },
   };
@@ -143,6 +148,7 @@ async function run(
     }
     for (const section of args.sections) {
       log(`section ${section}`);
+      (results.loadAt ??= {})[section] = loadavg()[0] ?? 0;
       try {
         switch (section) {
           case 'oldway':
@@ -247,6 +253,12 @@ async function main(): Promise<number> {
     ? { dir: join(defaultStateDir(), 'bench-quick'), name: 'benchmarks.md' }
     : { dir: join(repoRoot, 'docs'), name: 'benchmarks.md' };
   mkdirSync(outDir, { recursive: true });
+  if (args.reportOnly) {
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Results;
+    writeReport(results, reportPath.dir, outDir, reportPath.name, []);
+    log(`rewrote ${join(reportPath.dir, reportPath.name)} from ${join(outDir, 'results.json')}`);
+    return 0;
+  }
   if (args.useEnv !== undefined) {
     await run(args, readEnvFile(args.useEnv), outDir, reportPath);
     return 0;

@@ -48,6 +48,8 @@ export interface OperatorOptions {
   /** Node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
   maxConcurrentReconciles?: number;
+  /** Extra environment variables (MALLOC_ARENA_MAX for the memory experiments). */
+  env?: Record<string, string>;
 }
 
 export interface LogLine {
@@ -116,7 +118,11 @@ export class OperatorProcess {
       String(options.maxConcurrentReconciles ?? 16),
     ];
     const startedAt = performance.now();
-    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     return new OperatorProcess(child, startedAt, httpPort);
   }
 

@@ -19,7 +19,27 @@ export interface PhaseProfile {
   summary: ProfileSummary;
   /** What the heap held with every object registered (scale phase only). */
   heap?: HeapSummary;
+  /** The same scale run under settings that bound memory (scale phase only). */
+  memoryVariants?: MemoryVariant[];
 }
+
+export interface MemoryVariant {
+  variant: string;
+  peakRssBytes: number;
+  allRegisteredMs: number;
+  cpuSeconds: number;
+}
+
+/** Settings that trade CPU for memory: a smaller young generation, fewer malloc arenas, both. */
+const MEMORY_VARIANTS: { variant: string; nodeArgs: string[]; env: Record<string, string> }[] = [
+  { variant: '--max-semi-space-size=1', nodeArgs: ['--max-semi-space-size=1'], env: {} },
+  { variant: 'MALLOC_ARENA_MAX=2', nodeArgs: [], env: { MALLOC_ARENA_MAX: '2' } },
+  {
+    variant: 'both',
+    nodeArgs: ['--max-semi-space-size=1'],
+    env: { MALLOC_ARENA_MAX: '2' },
+  },
+];
 
 /** Asks the operator for a heap snapshot (SIGUSR2) and waits, bounded, until the file is complete. */
 async function heapSnapshot(operator: OperatorProcess, dir: string): Promise<HeapSummary | undefined> {
@@ -61,6 +81,7 @@ export async function profilePhase(
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=1000'];
   let run: string;
   let heap: HeapSummary | undefined;
+  const memoryVariants: MemoryVariant[] = [];
   switch (phase) {
     case 'latency':
       await benchLatency(ctx, nodeArgs, ctx.quick ? 20 : 100);
@@ -76,10 +97,20 @@ export async function profilePhase(
         ctx,
         count,
         [`--diagnostic-dir=${heapDir}`, '--heapsnapshot-signal=SIGUSR2'],
+        {},
         async (op) => {
           heap = await heapSnapshot(op, heapDir);
         },
       );
+      for (const v of MEMORY_VARIANTS) {
+        const point = await scaleOnce(ctx, count, v.nodeArgs, v.env);
+        memoryVariants.push({
+          variant: v.variant,
+          peakRssBytes: point.peakRssBytes,
+          allRegisteredMs: point.allRegisteredMs,
+          cpuSeconds: point.cpuSeconds,
+        });
+      }
       run = `${count} registrations created at once, then deleted`;
       break;
     }
@@ -93,5 +124,11 @@ export async function profilePhase(
     ctx.log(`profile ${phase}: no .cpuprofile was written (did the operator exit cleanly on SIGTERM?)`);
     return undefined;
   }
-  return { phase, run, summary, ...(heap !== undefined ? { heap } : {}) };
+  return {
+    phase,
+    run,
+    summary,
+    ...(heap !== undefined ? { heap } : {}),
+    ...(memoryVariants.length > 0 ? { memoryVariants } : {}),
+  };
 }

@@ -473,15 +473,36 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
     if (t.id === 'rss-1000') {
       const p = r.scale?.points.find((x) => x.count === 1000);
       report.add(
-        `Memory at 1,000 objects, from the operator's own \`/metrics\`: V8 heap used ${mib(p?.heapUsedBytes)}, ` +
-          `external (buffers) ${mib(p?.externalBytes)}, of ${mib(p?.peakRssBytes)} peak RSS; the rest is the Node ` +
-          'runtime itself (code, V8 heap reservation, libuv).',
+        `Memory at 1,000 objects, from the operator's own \`/metrics\`: V8 heap used ${mib(p?.heapUsedBytes)} of ` +
+          `${mib(p?.heapTotalBytes)} committed, external (buffers) ${mib(p?.externalBytes)}, of ${mib(p?.peakRssBytes)} peak ` +
+          `RSS. For scale: a bare \`node -e\` peaks at ${mib(r.coldstart?.nodeBareRssBytes)}, the operator's \`--version\` ` +
+          `(its code loaded, nothing run) at ${mib(r.coldstart?.versionRssBytes)}, the operator with one object at ` +
+          `${mib(r.scale?.points.find((x) => x.count === 1)?.peakRssBytes)}.`,
         '',
       );
     }
     const profile = r.profiles[t.profile];
     const findings = diagnose(t, r, profile);
     if (findings.length > 0) report.add(...findings, '');
+    if (t.id === 'rss-1000' && profile?.memoryVariants !== undefined) {
+      const base = r.scale?.points.find((x) => x.count === 1000);
+      report.add(
+        `The same run (${profile.run}) under settings that bound memory, beside the scale run's defaults:`,
+        '',
+        '| setting | peak RSS | all registered (s) | CPU (s) |',
+        '|---|---:|---:|---:|',
+        ...(base === undefined
+          ? []
+          : [
+              `| defaults (scale run) | ${mib(base.peakRssBytes)} | ${n1(base.allRegisteredMs / 1000, 2)} | ${n1(base.cpuSeconds, 2)} |`,
+            ]),
+        ...profile.memoryVariants.map(
+          (v) =>
+            `| \`${v.variant}\` | ${mib(v.peakRssBytes)} | ${n1(v.allRegisteredMs / 1000, 2)} | ${n1(v.cpuSeconds, 2)} |`,
+        ),
+        '',
+      );
+    }
     if (t.id === 'rss-1000' && profile?.heap !== undefined) {
       const h = profile.heap;
       report.add(
@@ -543,9 +564,15 @@ export function writeReport(
     report.add('Sections not run: ', '', ...skipped.map(([s, why]) => `- \`${s}\`: ${why}`), '');
   }
   const ran = Object.entries(r.ranAt);
-  if (ran.some(([, at]) => at !== r.generatedAt)) {
-    report.add('Sections from earlier runs: ', '', ...ran.map(([s, at]) => `- \`${s}\`: ${at}`), '');
-  }
+  report.add(
+    'When each section ran, and the 1-minute load average as it started (above 2, other work shared the two cores):',
+    '',
+    ...ran.map(([s, at]) => {
+      const load = r.loadAt?.[s as keyof typeof r.ranAt];
+      return `- \`${s}\`: ${at}${load === undefined ? '' : `, load ${n1(load, 2)}`}`;
+    }),
+    '',
+  );
   latencySection(r, report);
   oldwaySection(r, report);
   scaleSection(r, report);

@@ -18,6 +18,8 @@ export interface Results {
   machine: Machine;
   /** When each section last ran: a subset run keeps the other sections of the previous run. */
   ranAt: Partial<Record<Section, string>>;
+  /** The 1-minute load average as each section started: other work on the machine shows here. */
+  loadAt?: Partial<Record<Section, number>>;
   /** Sections that could not run, with the reason. */
   skipped: Partial<Record<Section, string>>;
   oldway?: OldWayResult;

@@ -23,6 +23,8 @@ export interface ScalePoint {
   peakRssBytes: number;
   rssAfterBytes: number;
   heapUsedBytes?: number;
+  /** V8 heap committed (nodejs_heap_size_total_bytes). */
+  heapTotalBytes?: number;
   externalBytes?: number;
   apiRequests: Record<string, number>;
   apiRequestsPerRegistration: number;
@@ -45,6 +47,7 @@ export async function scaleOnce(
   ctx: BenchContext,
   count: number,
   nodeArgs: string[] = [],
+  env: Record<string, string> = {},
   /** Called once every object is registered and Ready (the profile run takes a heap snapshot there). */
   atRegistered?: (operator: OperatorProcess) => Promise<void>,
 ): Promise<ScalePoint> {
@@ -53,6 +56,7 @@ export async function scaleOnce(
     kubeconfig: ctx.kubeconfig,
     namespace: ctx.namespace,
     nodeArgs,
+    env,
   });
   try {
     await operator.waitReady();
@@ -112,6 +116,8 @@ export async function scaleOnce(
     };
     const heap = promValue(metrics, 'nodejs_heap_size_used_bytes');
     const external = promValue(metrics, 'nodejs_external_memory_bytes');
+    const heapTotal = promValue(metrics, 'nodejs_heap_size_total_bytes');
+    if (heapTotal !== undefined) point.heapTotalBytes = heapTotal;
     if (heap !== undefined) point.heapUsedBytes = heap;
     if (external !== undefined) point.externalBytes = external;
     // Deregistration at scale: every object deleted at once (32 requests in flight); the finalizers hold each one
