@@ -9,6 +9,7 @@ import { exec } from '../testenv/exec.js';
 import { defaultStateDir, repoRoot } from '../testenv/paths.js';
 import { benchApiClient } from './apiclient.js';
 import { benchColdStart } from './coldstart.js';
+import { formatFiles } from './format.js';
 import type { BenchContext } from './context.js';
 import { BenchKube } from './kube.js';
 import { benchLatency } from './latency.js';
@@ -214,6 +215,7 @@ async function run(
     ? ['Quick run: small counts; the targets are judged only where the sizes match.']
     : [];
   writeReport(results, reportPath.dir, join(outDir), reportPath.name, notes);
+  await formatFiles([resultsFile, join(reportPath.dir, reportPath.name)]);
   rmSync(workDir, { recursive: true, force: true });
   log(`wrote ${resultsFile} and ${join(reportPath.dir, reportPath.name)}`);
 }
@@ -256,6 +258,7 @@ async function main(): Promise<number> {
   if (args.reportOnly) {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Results;
     writeReport(results, reportPath.dir, outDir, reportPath.name, []);
+    await formatFiles([join(reportPath.dir, reportPath.name)]);
     log(`rewrote ${join(reportPath.dir, reportPath.name)} from ${join(outDir, 'results.json')}`);
     return 0;
   }
