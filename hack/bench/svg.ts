@@ -207,6 +207,14 @@ export function barChart(chart: BarChart): string {
   const x = axis(values, chart.logX ?? false, left, right, !(chart.logX ?? false));
   const base = chart.logX === true ? left : x.toPixel(0);
   const body: string[] = [];
+  const axisY = height - MARGIN.bottom + 10;
+  for (const t of x.ticks) {
+    const px = x.toPixel(t);
+    body.push(
+      `<line x1="${f(px)}" y1="${MARGIN.top}" x2="${f(px)}" y2="${axisY}" stroke="#e5e5e5"/>`,
+      `<text x="${f(px)}" y="${axisY + 14}" text-anchor="middle">${formatTick(t)}</text>`,
+    );
+  }
   chart.bars.forEach((bar, i) => {
     const yTop = MARGIN.top + i * rowHeight + 6;
     const end = Number.isFinite(bar.value) && bar.value > 0 ? x.toPixel(bar.value) : base;
