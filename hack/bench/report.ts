@@ -218,6 +218,7 @@ function scaleSection(r: Results, report: Report): void {
     return `${words} (exponent ${n1(exponent, 2)})`;
   };
   const largest = s.points[s.points.length - 1];
+  const first = s.points[0];
   report.add(
     '',
     `How each grows with N, from ${int(big[0]?.count ?? 0)} to ${int(big[big.length - 1]?.count ?? 0)} (the exponent ` +
@@ -225,7 +226,10 @@ function scaleSection(r: Results, report: Report): void {
     '',
     `- time until all registered: ${g((p) => p.allRegisteredMs)}`,
     `- CPU: ${g((p) => p.cpuSeconds)}`,
-    `- peak RSS: ${g((p) => p.peakRssBytes)}`,
+    `- peak RSS: ${g((p) => p.peakRssBytes)}: a large fixed base (the operator with one object) plus ` +
+      (largest !== undefined && first !== undefined && largest.count > first.count
+        ? `${n1((largest.peakRssBytes - first.peakRssBytes) / 1024 / (largest.count - first.count), 0)} KiB per further object`
+        : 'an unmeasured share per object'),
     `- API requests: ${g((p) => p.apiRequestsPerRegistration * p.count)}`,
     '',
   );
