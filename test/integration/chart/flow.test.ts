@@ -16,6 +16,7 @@ import {
   startPrivateKube,
   uniqueName,
 } from '../../support/testenv.js';
+import { RecordTail } from '../../support/kafka-records.js';
 import {
   buildBundle,
   chartDir,
@@ -94,6 +95,7 @@ test('install, register with the chart-granted rights, uninstall hook deregister
   assert.equal(installed.code, 0, installed.stderr);
   const manifests = await renderChart(release, namespace, values);
   const { file } = await buildBundle(t);
+  const tail = await RecordTail.start(t, brokers, ['cluster.registry', 'cluster.heartbeat']);
 
   // The operator: the Deployment's args and env, any free port, the ServiceAccount's token.
   const deployment = container(findManifest(manifests, 'Deployment'));
@@ -109,6 +111,12 @@ test('install, register with the chart-granted rights, uninstall hook deregister
     '--timeout=120s',
   ]);
   assert.equal(ready.code, 0, `not Ready: ${ready.stderr}\noperator log:\n${operator.output()}`);
+  const registered = await tail.waitFor(
+    'the registration',
+    (r) => r.topic === 'cluster.registry' && r.key === clientId,
+  );
+  assert.equal(registered.headers.registry_event, 'register');
+  await tail.waitFor('a heartbeat', (r) => r.topic === 'cluster.heartbeat' && r.key === clientId);
 
   // The hook: its ServiceAccount and RBAC as Helm would create them, then the Job's command with that token.
   const hookObjects = manifests.filter(
@@ -131,6 +139,9 @@ test('install, register with the chart-granted rights, uninstall hook deregister
   assert.match(hook.stdout, /all 1 ClusterRegistration\(s\) matching .* are deregistered and gone/);
   const gone = await kubectl(['get', 'clusterregistration', clientId]);
   assert.match(gone.stderr, /NotFound/);
+  const tombstone = tail.of('cluster.registry', clientId).at(-1);
+  assert.equal(tombstone?.value, null, 'the latest record for the key is the tombstone');
+  assert.equal(tombstone.headers.registry_event, 'deregister');
 
   assert.equal(await operator.stop(), 0, `operator did not stop cleanly:\n${operator.output()}`);
   assert.doesNotMatch(operator.output(), /forbidden/i, 'the operator was denied something it needs');
