@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { repoRoot } from './testenv/paths.js';
 
 export const BUNDLE_FILE = join(repoRoot, 'dist', 'bundle', 'cluster-registry-operator.mjs');
@@ -14,6 +14,30 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
 /** winston and kafkajs are CommonJS and `require()` Node's built-ins, which an ES module must be given. */
 const REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * client-node's config module imports its generated API clients (`gen/`, thousands of models, most of the
+ * operator's memory) only for makeApiClient(), which the operator never calls: it authenticates requests with
+ * applyToHTTPSOptions(). The bundle gets a stub that fails loudly if that ever changes.
+ */
+const withoutGeneratedApi: Plugin = {
+  name: 'without-generated-kubernetes-api',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
+      args.importer.includes('@kubernetes/client-node')
+        ? { path: 'gen', namespace: 'kube-gen-stub' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'kube-gen-stub' }, () => ({
+      contents: [
+        'const missing = () => { throw new Error("client-node API clients are not in this bundle"); };',
+        'export const createConfiguration = missing;',
+        'export class ServerConfiguration { constructor() { missing(); } }',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
 
 /** The packages that weigh the most, from esbuild's metafile: where to look when the bundle grows. */
 function heaviestPackages(metafile: Metafile, count: number): string[] {
@@ -49,6 +73,7 @@ export async function bundle(
     // src/version.ts reads package.json unless this is defined; the bundle has no package.json beside it.
     define: { OPERATOR_VERSION: JSON.stringify(pkg.version) },
     metafile: true,
+    plugins: [withoutGeneratedApi],
     logLevel: 'warning',
   });
   const bytes = statSync(outfile).size;

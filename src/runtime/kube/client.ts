@@ -4,7 +4,8 @@
 // the server keeps it open (client-node 2.0.0 aborted every watch after 30 s; see docs/runtime.md).
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+// The config module alone: the package's index loads every generated API client and model, which we never use.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { linkSignals } from '../abort.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
