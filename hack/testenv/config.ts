@@ -25,6 +25,17 @@ export interface EnvConfig {
   kafkaUsers: { plain: Credentials; scram: Credentials };
 }
 
+/**
+ * A Kafka cluster id: 16 random bytes in URL-safe base64, drawn again when it starts with '-' as Kafka's own
+ * Uuid.randomUuid() does, since kafka-storage would read such an id as an option.
+ */
+export function newKafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function secret(): string {
   return randomBytes(18).toString('base64url');
 }
@@ -43,8 +54,7 @@ export async function loadOrCreateConfig(stateDir: string): Promise<EnvConfig> {
       kafkaSsl: await freePort(),
       kafkaController: await freePort(),
     },
-    // Kafka cluster ids are 16 random bytes in URL-safe base64.
-    kafkaClusterId: randomBytes(16).toString('base64url'),
+    kafkaClusterId: newKafkaClusterId(),
     tokens: { admin: secret(), unprivileged: secret() },
     kafkaUsers: {
       plain: { username: 'plain-user', password: secret() },
