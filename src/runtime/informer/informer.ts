@@ -63,6 +63,18 @@ function describe(type: ResourceType, namespace: string | undefined): string {
   return namespace === undefined ? resource : `${resource}/${namespace}`;
 }
 
+/**
+ * managedFields are server-side apply's bookkeeping, often larger than the rest of the object; nothing here reads
+ * them, so the cache never holds them (controller-runtime's TransformStripManagedFields).
+ */
+function withoutManagedFields(raw: unknown): unknown {
+  const metadata = (raw as { metadata?: unknown } | null)?.metadata;
+  if (metadata === null || typeof metadata !== 'object' || !('managedFields' in metadata)) return raw;
+  const kept: Record<string, unknown> = { ...metadata };
+  delete kept.managedFields;
+  return { ...(raw as object), metadata: kept };
+}
+
 export class Informer<T extends KubeObject> implements ObjectSource<T> {
   readonly name: string;
   private readonly store = new ObjectStore<T>();
@@ -267,7 +279,7 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
 
   private decodeObject(raw: unknown): T | undefined {
     try {
-      return this.decode(withTypeMeta(raw, this.options.type));
+      return this.decode(withTypeMeta(withoutManagedFields(raw), this.options.type));
     } catch (error) {
       const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
       this.log.warn('ignoring an object that does not decode', { object: name, error });

@@ -46,6 +46,32 @@ test('creates, updates and deletes are all seen, and the cache follows them', as
   t.after(() => running);
 });
 
+// managedFields are server-side apply's bookkeeping, often larger than the object itself; no reconciler reads
+// them, so the cache leaves them out (controller-runtime's TransformStripManagedFields), listed or watched.
+test('the cache leaves out managedFields, which the API server keeps', async (t) => {
+  const namespace = await testNamespace(t);
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'listed', { v: '1' }) });
+  const informer = new Informer<ConfigMap>(
+    { type: configMapType, namespace },
+    { client: client(), logger: testLogger(t), metrics: new RuntimeMetrics() },
+  );
+  const running = informer.run(untilEnd(t));
+  t.after(() => running);
+  await eventually('the first sync', () => informer.hasSynced());
+  await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'watched', { v: '1' }) });
+  await eventually('the watched object', () => informer.get(`${namespace}/watched`) !== undefined);
+  for (const name of ['listed', 'watched']) {
+    const stored = JSON.parse(
+      await must(['get', 'configmap', name, '-n', namespace, '-o', 'json', '--show-managed-fields']),
+    ) as { metadata: Record<string, unknown> };
+    assert.ok(Array.isArray(stored.metadata.managedFields), `the API server keeps ${name}'s managedFields`);
+    const cached = informer.get(`${namespace}/${name}`);
+    assert.ok(cached !== undefined);
+    assert.equal(cached.data?.v, '1');
+    assert.equal('managedFields' in cached.metadata, false, `${name} is cached without managedFields`);
+  }
+});
+
 test('a label selector limits the cache to matching objects', async (t) => {
   const namespace = await testNamespace(t);
   const informer = new Informer<ConfigMap>(
