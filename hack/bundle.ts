@@ -16,26 +16,46 @@ const REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /**
- * client-node's config module imports its generated API clients (`gen/`, thousands of models, most of the
- * operator's memory) only for makeApiClient(), which the operator never calls: it authenticates requests with
- * applyToHTTPSOptions(). The bundle gets a stub that fails loudly if that ever changes.
+ * What client-node's config module imports for its fetch-based API clients, which the operator never uses: it
+ * authenticates its own node:https requests with applyToHTTPSOptions(). The generated API clients (`gen/`,
+ * thousands of models, most of the operator's memory) are needed only by makeApiClient(); undici only by the
+ * dispatchers of applySecurityAuthentication(). The bundle gets stubs that fail loudly if that ever changes.
  */
-const withoutGeneratedApi: Plugin = {
-  name: 'without-generated-kubernetes-api',
+const CLIENT_NODE_STUBS: { filter: RegExp; name: string; contents: string[] }[] = [
+  {
+    filter: /^\.\/gen\/index\.js$/,
+    name: 'client-node API clients',
+    contents: [
+      'export const createConfiguration = missing;',
+      'export class ServerConfiguration { constructor() { missing(); } }',
+    ],
+  },
+  {
+    filter: /^undici$/,
+    name: 'undici',
+    contents: [
+      'export class Agent { constructor() { missing(); } }',
+      'export class ProxyAgent { constructor() { missing(); } }',
+    ],
+  },
+];
+
+const withoutFetchClients: Plugin = {
+  name: 'without-client-node-fetch-clients',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
-      args.importer.includes('@kubernetes/client-node')
-        ? { path: 'gen', namespace: 'kube-gen-stub' }
-        : undefined,
-    );
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'kube-gen-stub' }, () => ({
-      contents: [
-        'const missing = () => { throw new Error("client-node API clients are not in this bundle"); };',
-        'export const createConfiguration = missing;',
-        'export class ServerConfiguration { constructor() { missing(); } }',
-      ].join('\n'),
-      loader: 'js',
-    }));
+    for (const [index, stub] of CLIENT_NODE_STUBS.entries()) {
+      const namespace = `client-node-stub-${index}`;
+      pluginBuild.onResolve({ filter: stub.filter }, (args) =>
+        args.importer.includes('@kubernetes/client-node') ? { path: stub.name, namespace } : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace }, () => ({
+        contents: [
+          `const missing = () => { throw new Error(${JSON.stringify(`not in this bundle: ${stub.name}`)}); };`,
+          ...stub.contents,
+        ].join('\n'),
+        loader: 'js',
+      }));
+    }
   },
 };
 
@@ -73,7 +93,7 @@ export async function bundle(
     // src/version.ts reads package.json unless this is defined; the bundle has no package.json beside it.
     define: { OPERATOR_VERSION: JSON.stringify(pkg.version) },
     metafile: true,
-    plugins: [withoutGeneratedApi],
+    plugins: [withoutFetchClients],
     logLevel: 'warning',
   });
   const bytes = statSync(outfile).size;
