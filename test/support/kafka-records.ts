@@ -4,6 +4,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { uniqueName } from './testenv.js';
+import { onCleanup } from './cleanup.js';
 
 export interface ReadRecord {
   topic: string;
@@ -51,7 +52,7 @@ export class RecordTail {
     const tail = new RecordTail();
     const consumer = plainKafka(brokers).consumer({ groupId: uniqueName('test-tail'), maxWaitTimeInMs: 50 });
     await consumer.connect();
-    t.after(async () => {
+    onCleanup(t, async () => {
       await consumer.disconnect();
     });
     await consumer.subscribe({ topics, fromBeginning: true });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { exec, type ExecResult } from '../../hack/testenv/exec.js';
 import { downAll, Environment, type UpOptions } from '../../hack/testenv/environment.js';
+import { onCleanup } from './cleanup.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -95,7 +96,7 @@ export function uniqueName(prefix: string): string {
 export async function startPrivateEnv(t: TestContext, options: UpOptions): Promise<Environment> {
   const stateDir = join(required('TESTENV_DIR'), 'private', randomBytes(4).toString('hex'));
   // Registered before `up`, so a start that fails half way still stops what it started.
-  t.after(async () => {
+  onCleanup(t, async () => {
     await downAll(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { requireKube } from '../../support/testenv.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
@@ -123,7 +124,7 @@ export function startOperator(t: TestContext, options: OperatorOptions): Operato
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const operator = new OperatorProcess(child);
-  t.after(async () => {
+  onCleanup(t, async () => {
     await operator.stop();
     if (process.env.E2E_LOGS === '1') process.stderr.write(operator.output());
   });

@@ -7,6 +7,7 @@ import type { ClusterRegistrationInput, Condition } from '../../../src/api/index
 import { at, getJson, installCrd } from '../../integration/api/support.js';
 import { kubectl, uniqueName } from '../../support/testenv.js';
 import type { OperatorProcess } from './operator.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 export { at, getJson, installCrd };
 
@@ -25,7 +26,7 @@ export async function newScope(t: TestContext, prefix: string): Promise<Scope> {
   const run = uniqueName(prefix);
   const created = await kubectl(['create', 'namespace', run]);
   assert.equal(created.code, 0, created.stderr);
-  t.after(async () => {
+  onCleanup(t, async () => {
     // Whatever the test left behind goes without a tombstone, so no object waits on a stopped operator.
     const listed = await kubectl(['get', RESOURCE, '-l', `${SELECTOR_LABEL}=${run}`, '-o', 'name']);
     for (const name of listed.stdout.split('\n').filter((line) => line !== '')) {

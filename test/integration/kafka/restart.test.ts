@@ -11,6 +11,7 @@ import {
 import { heartbeatRecord } from '../../../src/registration/records.js';
 import { startPrivateEnv } from '../../support/testenv.js';
 import { countingClients } from './helpers.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const DEADLINE_MS = 15_000;
 
@@ -21,7 +22,7 @@ test('a broker restart: fail within the deadline while down, publish again once 
   const conn: KafkaConnection = { brokers: [brokers] };
   const { create, count } = countingClients();
   const pool = new ProducerPool({ createClient: create });
-  t.after(() => pool.closeAll());
+  onCleanup(t, () => pool.closeAll());
   const heartbeat = () =>
     heartbeatRecord({
       clientId: 'restart-test',
