@@ -1,0 +1,90 @@
+// A local HTTP server in the API server's place: runtime code runs through the real KubeClient, and the test sees
+// each request as it went over the wire (method, path, query, body) and answers it as it likes, streams included.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { KubeClient } from '../../../src/runtime/kube/client.js';
+
+export interface SeenRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  contentType: string | undefined;
+  /** The body parsed as JSON; undefined when there is none. */
+  body: unknown;
+}
+
+/** Answers one request; what it throws becomes a 500. */
+export type Handler = (request: SeenRequest, response: ServerResponse) => void;
+
+export interface LocalApiServer {
+  client: KubeClient;
+  /** Every request so far, in the order they arrived. */
+  requests: SeenRequest[];
+}
+
+function readJson(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text === '' ? undefined : JSON.parse(text));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    request.once('error', reject);
+  });
+}
+
+export function sendJson(response: ServerResponse, statusCode: number, body: unknown): void {
+  response.writeHead(statusCode, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Starts the server and a client of it; both go when the test ends. */
+export async function localApiServer(t: TestContext, handle: Handler): Promise<LocalApiServer> {
+  const requests: SeenRequest[] = [];
+  const server = createServer((request, response) => {
+    readJson(request)
+      .then((body) => {
+        const url = new URL(request.url ?? '/', 'http://localhost');
+        const seen: SeenRequest = {
+          method: request.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          contentType: request.headers['content-type'],
+          body,
+        };
+        requests.push(seen);
+        handle(seen, response);
+      })
+      .catch((error: unknown) => {
+        sendJson(response, 500, { kind: 'Status', code: 500, message: String(error) });
+      });
+  });
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    // client-node only allows plain HTTP to a cluster marked skipTLSVerify.
+    clusters: [
+      {
+        name: 'local',
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: 'test' }],
+    contexts: [{ name: 'local', cluster: 'local', user: 'test' }],
+    currentContext: 'local',
+  });
+  return { client: new KubeClient(config), requests };
+}
