@@ -33,7 +33,7 @@ export interface InformerOptions<T> {
   decode?: Decode<T>;
   /** Relist everything this often (jittered by 10%), in case anything was missed. Default 10 minutes. */
   resyncPeriodMs?: number;
-  /** Server-side watch timeout, drawn from [min, 2 min) like client-go's reflector does. Default 300 s. */
+  /** Server-side watch timeout, drawn from [min, 2 × min) like client-go's reflector does. Default 300 s. */
   minWatchTimeoutSeconds?: number;
   /** The watchdog: the API server sends a bookmark every minute or so, so this much silence means a dead stream. */
   inactivityTimeoutMs?: number;
