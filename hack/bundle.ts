@@ -75,6 +75,24 @@ function heaviestPackages(metafile: Metafile, count: number): string[] {
     .map(([name, size]) => `${name} ${(size / 1024).toFixed(0)} KiB`);
 }
 
+/**
+ * The Node flags the image starts the bundle with, read from the Dockerfile's ENTRYPOINT (`node FLAGS... BUNDLE`),
+ * so that whatever runs the bundle as the image does (the bench, the chart tests) runs exactly what ships.
+ */
+export function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const form = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const entry: unknown = form === undefined ? undefined : JSON.parse(form);
+  if (
+    !Array.isArray(entry) ||
+    !entry.every((part): part is string => typeof part === 'string') ||
+    !(entry.at(-1) ?? '').endsWith('.mjs')
+  ) {
+    throw new Error('Dockerfile: expected ENTRYPOINT ["node", ...flags, "/app/....mjs"] in exec form');
+  }
+  return entry.slice(1, -1);
+}
+
 /** Tests bundle into a folder of their own, so that they never replace a file another process is running. */
 export async function bundle(
   outfile: string = BUNDLE_FILE,

@@ -88,7 +88,7 @@ export async function benchColdStart(
   }
   const leader = runs.flatMap((r) => (r.leaderMs === undefined ? [] : [r.leaderMs]));
   const result: ColdStartResult = {
-    operator: build.kind,
+    operator: build.label,
     runs,
     ready: summarize(runs.map((r) => r.readyMs)),
     firstRecord: summarize(runs.map((r) => r.firstRecordMs)),

@@ -69,7 +69,7 @@ export async function benchLatency(
         `tombstone p99 ${summarize(tombstone).p99.toFixed(1)} ms; gone p99 ${summarize(goneMs).p99.toFixed(1)} ms`,
     );
     return {
-      operator: build.kind,
+      operator: build.label,
       count,
       register,
       tombstone,

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageNodeFlags } from '../bundle.js';
 import { exec } from '../testenv/exec.js';
 import { freePort } from '../testenv/ports.js';
 import { repoRoot } from '../testenv/paths.js';
@@ -12,6 +13,8 @@ export const BUNDLE = join(repoRoot, 'dist', 'bundle', 'cluster-registry-operato
 
 export interface OperatorBuild {
   kind: 'bundle' | 'tsx';
+  /** What the report says was measured, flags included. */
+  label: string;
   /** Node arguments before the operator's own. */
   entry: string[];
   note: string;
@@ -26,10 +29,18 @@ export async function prepareOperator(log: (line: string) => void): Promise<Oper
   }
   const candidates: OperatorBuild[] = [];
   if (existsSync(BUNDLE)) {
-    candidates.push({ kind: 'bundle', entry: [BUNDLE], note: `bundle ${statSync(BUNDLE).size} bytes` });
+    // With the image's Node flags: what runs in the pod is what is measured.
+    const flags = imageNodeFlags();
+    candidates.push({
+      kind: 'bundle',
+      label: ['bundle', ...flags].join(' '),
+      entry: [...flags, BUNDLE],
+      note: `bundle ${statSync(BUNDLE).size} bytes, node ${flags.join(' ') || '(no flags)'}`,
+    });
   }
   candidates.push({
     kind: 'tsx',
+    label: 'tsx',
     entry: ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')],
     note: 'TypeScript source through tsx (no bundle)',
   });

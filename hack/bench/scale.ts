@@ -155,5 +155,5 @@ export async function benchScale(ctx: BenchContext): Promise<ScaleResult> {
     }
   }
   if (points.length === 0) throw new Error(failed.map((f) => `${f.count}: ${f.error}`).join('; '));
-  return { operator: requireOperator(ctx).kind, points, ...(failed.length > 0 ? { failed } : {}) };
+  return { operator: requireOperator(ctx).label, points, ...(failed.length > 0 ? { failed } : {}) };
 }

@@ -57,7 +57,7 @@ export async function benchSteady(ctx: BenchContext): Promise<SteadyResult> {
     const cpuSeconds = (end?.cpuSeconds ?? 0) - (start?.cpuSeconds ?? 0);
     const minutes = (w1 - w0) / 60_000;
     const result: SteadyResult = {
-      operator: build.kind,
+      operator: build.label,
       count,
       intervalSeconds,
       windowSeconds,

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { imageNodeFlags } from '../../../hack/bundle.js';
 import { exec } from '../../../hack/testenv/exec.js';
 import { CRD_FILE } from '../../../src/api/crd.js';
 import { buildBundle, repoRoot } from './support.js';
@@ -25,21 +26,23 @@ test('the bundle runs alone: --version, --help, crd', async (t) => {
   const { file, bytes } = await buildBundle(t);
   assert.ok(bytes < MAX_BUNDLE_BYTES, `bundle is ${bytes} bytes, over the ${MAX_BUNDLE_BYTES} budget`);
   const alone = { cwd: join(file, '..'), env: { PATH: process.env.PATH ?? '' } };
+  // As the image starts it: node with the Dockerfile's flags.
+  const image = [...imageNodeFlags(), file];
 
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-  const version = await exec(process.execPath, [file, '--version'], alone);
+  const version = await exec(process.execPath, [...image, '--version'], alone);
   assert.equal(version.code, 0, version.stderr);
   assert.equal(version.stdout.trim(), pkg.version);
 
-  const help = await exec(process.execPath, [file, '--help'], alone);
+  const help = await exec(process.execPath, [...image, '--help'], alone);
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /uninstall-hook/);
 
-  const crd = await exec(process.execPath, [file, 'crd'], alone);
+  const crd = await exec(process.execPath, [...image, 'crd'], alone);
   assert.equal(crd.code, 0, crd.stderr);
   assert.equal(crd.stdout, readFileSync(join(repoRoot, CRD_FILE), 'utf8'));
 
-  const usage = await exec(process.execPath, [file, 'uninstall-hook'], alone);
+  const usage = await exec(process.execPath, [...image, 'uninstall-hook'], alone);
   assert.equal(usage.code, 2, 'a usage error');
   assert.match(usage.stderr, /--selector is required/);
 });

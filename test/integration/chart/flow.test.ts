@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { imageNodeFlags } from '../../../hack/bundle.js';
 import { exec } from '../../../hack/testenv/exec.js';
 import {
   helm as sharedHelm,
@@ -52,7 +53,7 @@ function podEnv(c: Container, podName: string, namespace: string): Record<string
 
 /** Starts the bundle like a pod; stopped with SIGTERM by the returned function (or after the test). */
 function startPod(t: TestContext, file: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [file, ...args], {
+  const child = spawn(process.execPath, [...imageNodeFlags(), file, ...args], {
     cwd: dirname(file),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,7 +128,7 @@ test('install, register with the chart-granted rights, uninstall hook deregister
   });
   assert.equal(applied.code, 0, applied.stderr);
   const job = container(findManifest(manifests, 'Job'));
-  const hook = await exec(process.execPath, [file, ...job.args], {
+  const hook = await exec(process.execPath, [...imageNodeFlags(), file, ...job.args], {
     cwd: dirname(file),
     env: {
       PATH: process.env.PATH ?? '',
