@@ -118,10 +118,10 @@ export function diagnose(target: Target, r: Results, profile: PhaseProfile | und
                 `(${(saved * 100).toFixed(0)}% less) with all registered in ${(best.allRegisteredMs / 1000).toFixed(1)} s and ` +
                 `${best.cpuSeconds.toFixed(1)} CPU s (defaults: ${(p.allRegisteredMs / 1000).toFixed(1)} s, ${p.cpuSeconds.toFixed(1)} s)` +
                 (best.peakRssBytes > 100 * MiB
-                  ? '; not enough alone: reusing connections (the TLS finding below) cuts the garbage and native memory each request leaves.'
+                  ? '; not enough alone: the live heap (the snapshot below) is what is left to shrink.'
                   : '.')
             : '- The memory settings tried above change the peak by less than 10%: the memory is not young-generation or ' +
-                'malloc-arena slack; reusing connections (the TLS finding below) is the next thing to measure.',
+                'malloc-arena slack but the live heap and the code loaded (the snapshot below says whose).',
         );
       }
       break;

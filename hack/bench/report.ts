@@ -431,12 +431,12 @@ function apiClientSection(r: Results, report: Report): void {
   const a = r.apiclient;
   if (a === undefined) return;
   report.add(
-    '## API client: a new connection per request, or keep-alive',
+    "## API client: the operator's client beside a bare keep-alive agent",
     '',
     `${a.requests} \`GET /api/v1/namespaces/default\`, one at a time from the bench's process, through the operator's own ` +
-      'API client (`src/runtime/kube/client.ts`, which sends through the agent client-node builds, without keep-alive) and ' +
-      "through one keep-alive `https.Agent` holding the same CA, certificate and key. CPU is the bench process's " +
-      '(`process.cpuUsage`), per request.',
+      "API client (`src/runtime/kube/client.ts`: keep-alive connections, the kubeconfig's credentials applied to every " +
+      'request so that a rotated token is picked up) and through one bare keep-alive `https.Agent` holding the same CA, ' +
+      "certificate and key, loaded once. CPU is the bench process's (`process.cpuUsage`), per request.",
     '',
     '| client | p50 (ms) | p95 | p99 | CPU per request (ms) |',
     '|---|---:|---:|---:|---:|',
