@@ -133,10 +133,11 @@ export class RegistrationReconciler implements Reconciler {
     }
     if (!parsed.ok) {
       await this.forget(key);
+      // Nothing is sent for an invalid spec, so no condition may go on claiming a registration or heartbeats.
       await this.writeStatus(
         current,
         {},
-        { ready: verdict('False', ConditionReason.InvalidSpec, parsed.message) },
+        everywhere('False', ConditionReason.InvalidSpec, parsed.message),
         ctx,
       );
       return {};

@@ -198,3 +198,23 @@ test('a valid object in the same setup is registered: finalizer first, then the 
   const ready = readyOf((h.requests.at(-1)?.body as { status?: unknown } | undefined)?.status);
   assert.equal(ready?.status, 'True');
 });
+
+// Conditions carry the generation they describe: once the spec turns invalid, none may still claim that the
+// object is registered or heart-beating, since nothing is sent for it any more.
+test('a registered object whose spec turns invalid: every condition says InvalidSpec', async (t) => {
+  const h = await setup(t);
+  await h.apply(minimalManifest('turned'));
+  const stored = h.stored('turned') as KubeObject & { spec: { kafka: { brokers: string[] } } };
+  stored.spec.kafka.brokers = ['no-port'];
+  stored.metadata.generation = 2;
+  const sentBefore = h.sent().length;
+  await h.reconcile('turned');
+  const status = (h.stored('turned') as { status?: ClusterRegistrationStatus }).status;
+  for (const type of [ConditionType.Ready, ConditionType.Registered, ConditionType.Heartbeating]) {
+    const condition = status?.conditions?.find((c) => c.type === type);
+    assert.equal(condition?.status, 'False', `${type}: ${JSON.stringify(condition)}`);
+    assert.equal(condition.reason, ConditionReason.InvalidSpec, type);
+    assert.equal(condition.observedGeneration, 2, type);
+  }
+  assert.equal(h.sent().length, sentBefore, 'nothing sent for the invalid generation');
+});
