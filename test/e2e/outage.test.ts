@@ -3,6 +3,7 @@
 // completes once it is back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DELETION_POLICY_ANNOTATION } from '../../src/api/index.js';
 import { RecordTail } from '../support/kafka-records.js';
 import { kubectl, startPrivateEnv } from '../support/testenv.js';
 import { startOperator } from './support/operator.js';
@@ -53,10 +54,22 @@ test('broker down: conditions explain, records arrive when it is back, deletion 
   );
   assert.match(condition(stuck, 'Ready')?.message ?? '', /registry\.kgroot\.io\/deletion-policy=Orphan/);
   assert.ok(stuck.exists, 'the object stays while the tombstone cannot be sent');
+  // The Warning event says the same: what failed, that the object is kept, and the command that lets it go.
+  const warning = await waitForEvent(name, 'BrokerUnreachable', 30_000, {
+    type: 'Warning',
+    note: /kept until the broker acknowledges the tombstone/,
+  });
+  assert.match(warning, /tombstone at .* failed: /);
+  assert.ok(
+    warning.includes(`kubectl annotate clusterregistration ${name} ${DELETION_POLICY_ANNOTATION}=Orphan`),
+    warning,
+  );
 
   await kafka.start('kafka');
   const deleted = await deleting;
   assert.equal(deleted.code, 0, deleted.stderr);
-  await tail.waitFor('the tombstone', (r) => r.key === name && r.value === null, { timeoutMs: 30_000 });
+  // A consumer of its own: the first one lived through this second outage and may still be rejoining its group.
+  const after = await RecordTail.start(t, brokers, [REGISTRY]);
+  await after.waitFor('the tombstone', (r) => r.key === name && r.value === null, { timeoutMs: 30_000 });
   assert.equal((await kubectl(['get', RESOURCE, name])).code, 1, 'the object is gone');
 });

@@ -42,7 +42,12 @@ export function toReadRecord(topic: string, partition: number, message: KafkaMes
   };
 }
 
-/** Every record of some topics, from their beginning, kept as they arrive until the test ends. */
+/**
+ * Every record of some topics, from their beginning, kept as they arrive until the test ends. A tail does not
+ * outlive its broker: kafkajs restarts a crashed consumer on a timer, and a crash still being handled when the tail
+ * is closed arms that timer after the close, so the consumer retried a stopped broker forever and kept the test
+ * file alive. Its consumer therefore never restarts; after a broker restart, start a new tail.
+ */
 export class RecordTail {
   readonly records: ReadRecord[] = [];
 
@@ -50,7 +55,11 @@ export class RecordTail {
 
   static async start(t: TestContext, brokers: string, topics: string[]): Promise<RecordTail> {
     const tail = new RecordTail();
-    const consumer = plainKafka(brokers).consumer({ groupId: uniqueName('test-tail'), maxWaitTimeInMs: 50 });
+    const consumer = plainKafka(brokers).consumer({
+      groupId: uniqueName('test-tail'),
+      maxWaitTimeInMs: 50,
+      retry: { restartOnFailure: () => Promise.resolve(false) },
+    });
     await consumer.connect();
     onCleanup(t, async () => {
       await consumer.disconnect();
