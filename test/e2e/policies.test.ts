@@ -12,6 +12,7 @@ import { startOperator } from './support/operator.js';
 import {
   apply,
   condition,
+  eventsOf,
   hasCondition,
   newScope,
   ready,
@@ -37,6 +38,8 @@ test('Orphan: by policy, and by annotation on an object stuck on an unreachable 
     tail.of(REGISTRY, byPolicy.metadata.name).every((r) => r.value !== null),
     'no tombstone',
   );
+  // The object is gone, but its Events stay (in `default`, where events about cluster-scoped objects go).
+  await assertOrphanedEvent(byPolicy.metadata.name);
 
   // Nothing listens on port 1: the registration never succeeds and neither would the tombstone.
   const stuck = registration(scope, { kafka: { brokers: ['127.0.0.1:1'] } });
@@ -58,7 +61,18 @@ test('Orphan: by policy, and by annotation on an object stuck on an unreachable 
   const annotated = await kubectl(['annotate', RESOURCE, name, `${DELETION_POLICY_ANNOTATION}=Orphan`]);
   assert.equal(annotated.code, 0, annotated.stderr);
   await until('gone', name, (o) => !o.exists, { operator });
+  await assertOrphanedEvent(name);
 });
+
+/** The Normal event that says the finalizer went without a tombstone, and no event claims a tombstone was sent. */
+async function assertOrphanedEvent(name: string): Promise<void> {
+  await waitForEvent(name, 'Orphaned', 30_000, { type: 'Normal', note: /no tombstone sent/ });
+  const events = await eventsOf(name);
+  assert.ok(
+    !events.some((line) => line.startsWith('Deregistered:')),
+    `no Deregistered event: ${events.join('; ')}`,
+  );
+}
 
 test('suspend stops all records without a tombstone; resuming registers again', async (t) => {
   const brokers = requireKafkaBrokers();

@@ -127,15 +127,16 @@ export function hasCondition(type: string, status: 'True' | 'False' | 'Unknown',
   };
 }
 
-/** Events about an object, newest last, as `reason: note` lines. */
-export async function eventsOf(name: string): Promise<string[]> {
+/** Events about an object, newest last, as `reason: note` lines; only those of `type` when given. */
+export async function eventsOf(name: string, type?: 'Normal' | 'Warning'): Promise<string[]> {
+  const selector = `regarding.name=${name}${type === undefined ? '' : `,type=${type}`}`;
   const result = await kubectl([
     'get',
     'events.events.k8s.io',
     '-n',
     'default',
     '--field-selector',
-    `regarding.name=${name}`,
+    selector,
     '-o',
     'json',
   ]);
@@ -147,12 +148,28 @@ export async function eventsOf(name: string): Promise<string[]> {
   return items.map((item) => `${item.reason ?? ''}: ${item.note ?? ''}`);
 }
 
-export async function waitForEvent(name: string, reason: string, timeoutMs = 30_000): Promise<string> {
+/** The first event about `name` with this reason (and type, and a note matching, when given). */
+export async function waitForEvent(
+  name: string,
+  reason: string,
+  timeoutMs = 30_000,
+  filter: { type?: 'Normal' | 'Warning'; note?: RegExp } = {},
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
+  const what = [filter.type, reason, filter.note === undefined ? '' : `(note ${filter.note})`]
+    .join(' ')
+    .trim();
   for (;;) {
-    const found = (await eventsOf(name)).find((line) => line.startsWith(`${reason}:`));
+    const found = (await eventsOf(name, filter.type)).find(
+      (line) =>
+        line.startsWith(`${reason}:`) &&
+        (filter.note === undefined || filter.note.test(line.slice(reason.length + 2))),
+    );
     if (found !== undefined) return found;
-    if (Date.now() > deadline) assert.fail(`no ${reason} event about ${name} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const seen = (await eventsOf(name)).join('\n  ');
+      assert.fail(`no ${what} event about ${name} within ${timeoutMs} ms; events:\n  ${seen}`);
+    }
     await delay(200);
   }
 }
