@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ensurePki } from '../../../hack/testenv/pki.js';
 import { KubeClient } from '../../../src/runtime/index.js';
+import { listenLocally, localKubeConfig } from '../../support/local-api-server.js';
 
 test('sequential requests share one TLS connection, credentials still on each', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'keep-alive-'));
@@ -27,27 +26,11 @@ test('sequential requests share one TLS connection, credentials still on each', 
   server.on('secureConnection', () => {
     connections += 1;
   });
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [
-      {
-        name: 'local',
-        server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        caData: (await readFile(pki.caCert)).toString('base64'),
-      },
-    ],
-    users: [{ name: 'user', token: 'test-token' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'user' }],
-    currentContext: 'local',
-  });
+  const port = await listenLocally(t, server);
+  const config = localKubeConfig(
+    { server: `https://127.0.0.1:${port}`, caData: (await readFile(pki.caCert)).toString('base64') },
+    { name: 'user', token: 'test-token' },
+  );
   const client = new KubeClient(config);
   for (let i = 0; i < 5; i++) await client.request({ path: '/version' });
   assert.equal(connections, 1);

@@ -27,7 +27,7 @@ import {
 import { brokenManifest, malformedCases, minimalManifest, type Manifest } from '../api/fixtures/manifests.js';
 import { FakeKafka } from '../kafka/fake-kafka.js';
 import { captureLogger } from '../runtime/helpers.js';
-import { localApiServer, sendJson } from '../runtime/local-api-server.js';
+import { localApiServer, sendJson } from '../../support/local-api-server.js';
 
 const STATUS_PATH = (name: string) => `/apis/registry.kgroot.io/v1alpha1/clusterregistrations/${name}/status`;
 

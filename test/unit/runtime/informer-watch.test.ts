@@ -9,7 +9,7 @@ import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import type { ResourceType } from '../../../src/runtime/kube/resource.js';
 import { RuntimeMetrics } from '../../../src/observability/metrics.js';
 import { captureLogger } from './helpers.js';
-import { localApiServer, sendJson, type SeenRequest } from './local-api-server.js';
+import { localApiServer, sendJson, type SeenRequest } from '../../support/local-api-server.js';
 
 const configMaps: ResourceType = {
   group: '',

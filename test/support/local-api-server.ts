@@ -1,10 +1,10 @@
 // A local HTTP server in the API server's place: runtime code runs through the real KubeClient, and the test sees
 // each request as it went over the wire (method, path, query, body) and answers it as it likes, streams included.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { KubeClient } from '../../../src/runtime/kube/client.js';
+import { KubeClient } from '../../src/runtime/kube/client.js';
 
 export interface SeenRequest {
   method: string;
@@ -65,6 +65,17 @@ export async function localApiServer(t: TestContext, handle: Handler): Promise<L
         sendJson(response, 500, { kind: 'Status', code: 500, message: String(error) });
       });
   });
+  const port = await listenLocally(t, server);
+  // client-node only allows plain HTTP to a cluster marked skipTLSVerify.
+  const config = localKubeConfig(
+    { server: `http://127.0.0.1:${port}`, skipTLSVerify: true },
+    { name: 'test' },
+  );
+  return { client: new KubeClient(config), requests };
+}
+
+/** Listens on a free loopback port, which it returns; the server closes when the test ends. */
+export async function listenLocally(t: TestContext, server: Server): Promise<number> {
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', resolve);
   });
@@ -72,19 +83,20 @@ export async function localApiServer(t: TestContext, handle: Handler): Promise<L
     server.closeAllConnections();
     server.close();
   });
+  return (server.address() as AddressInfo).port;
+}
+
+/** A kubeconfig whose one context is this cluster and user. */
+export function localKubeConfig(
+  cluster: { server: string; caData?: string; skipTLSVerify?: boolean },
+  user: { name: string; token?: string },
+): KubeConfig {
   const config = new KubeConfig();
   config.loadFromOptions({
-    // client-node only allows plain HTTP to a cluster marked skipTLSVerify.
-    clusters: [
-      {
-        name: 'local',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'test' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'test' }],
+    clusters: [{ name: 'local', ...cluster }],
+    users: [user],
+    contexts: [{ name: 'local', cluster: 'local', user: user.name }],
     currentContext: 'local',
   });
-  return { client: new KubeClient(config), requests };
+  return config;
 }
