@@ -1,7 +1,7 @@
 // For a missed target, what its profile says and what would close it. Each sentence is tied to a measured share
 // of the profile, so it appears only while the measurement supports it.
 import type { ProfileSummary } from './cpuprofile.js';
-import type { PhaseProfile } from './profile.js';
+import { WITHOUT_IMAGE_FLAGS, type PhaseProfile } from './profile.js';
 import type { Results, Target } from './results.js';
 
 const MiB = 1024 * 1024;
@@ -73,6 +73,15 @@ export function diagnose(target: Target, r: Results, profile: PhaseProfile | und
             `${p.apiRequestsPerRegistration.toFixed(1)} API requests per registration, and the bench's creates took ` +
             `${(p.createMs / 1000).toFixed(1)} s of the same two cores; the API server and etcd serve every one of those requests too.`,
         );
+        const plain = profile?.memoryVariants?.find((v) => v.variant === WITHOUT_IMAGE_FLAGS);
+        if (plain !== undefined) {
+          out.push(
+            `- The image's Node flags trade CPU for memory (they keep the RSS target): without them the same run took ` +
+              `${(plain.allRegisteredMs / 1000).toFixed(1)} s and ${plain.cpuSeconds.toFixed(1)} CPU s at a ` +
+              `${(plain.peakRssBytes / MiB).toFixed(0)} MiB peak, against ${(p.allRegisteredMs / 1000).toFixed(1)} s, ` +
+              `${p.cpuSeconds.toFixed(1)} CPU s and ${(p.peakRssBytes / MiB).toFixed(0)} MiB with them.`,
+          );
+        }
       }
       break;
     }

@@ -149,6 +149,7 @@ async function run(
     }
     for (const section of args.sections) {
       log(`section ${section}`);
+      const startedAt = new Date().toISOString();
       (results.loadAt ??= {})[section] = loadavg()[0] ?? 0;
       try {
         switch (section) {
@@ -181,7 +182,7 @@ async function run(
             results.apiclient = await benchApiClient(kubeconfig, args.quick);
             break;
         }
-        results.ranAt[section] = now;
+        results.ranAt[section] = startedAt;
       } catch (error) {
         const reason =
           ctx.operator === undefined && section !== 'oldway' && section !== 'size' && section !== 'apiclient'

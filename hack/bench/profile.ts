@@ -2,8 +2,9 @@
 // by self time (function and package), so the report explains a miss with a measurement.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageNodeFlags } from '../bundle.js';
 import { benchColdStart } from './coldstart.js';
-import type { BenchContext } from './context.js';
+import { requireOperator, type BenchContext } from './context.js';
 import { isCpuProfile, summarizeProfile, type ProfileSummary } from './cpuprofile.js';
 import { isHeapSnapshot, summarizeHeap, type HeapSummary } from './heapsnapshot.js';
 import { benchLatency } from './latency.js';
@@ -30,8 +31,20 @@ export interface MemoryVariant {
   cpuSeconds: number;
 }
 
-/** Settings that trade CPU for memory: a smaller young generation, fewer malloc arenas, both. */
-const MEMORY_VARIANTS: { variant: string; nodeArgs: string[]; env: Record<string, string> }[] = [
+/** The variant that runs the bundle without the image's Node flags: what those flags cost and save. */
+export const WITHOUT_IMAGE_FLAGS = "without the image's Node flags";
+
+/**
+ * The same run without the image's flags (which trade CPU for memory), and under settings that trade more: a
+ * smaller young generation, fewer malloc arenas, both.
+ */
+const MEMORY_VARIANTS: {
+  variant: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+  withoutImageFlags?: boolean;
+}[] = [
+  { variant: WITHOUT_IMAGE_FLAGS, nodeArgs: [], env: {}, withoutImageFlags: true },
   { variant: '--max-semi-space-size=1', nodeArgs: ['--max-semi-space-size=1'], env: {} },
   { variant: 'MALLOC_ARENA_MAX=2', nodeArgs: [], env: { MALLOC_ARENA_MAX: '2' } },
   {
@@ -103,7 +116,12 @@ export async function profilePhase(
         },
       );
       for (const v of MEMORY_VARIANTS) {
-        const point = await scaleOnce(ctx, count, v.nodeArgs, v.env);
+        const build = requireOperator(ctx);
+        const flags = new Set(imageNodeFlags());
+        const variantCtx = v.withoutImageFlags
+          ? { ...ctx, operator: { ...build, entry: build.entry.filter((arg) => !flags.has(arg)) } }
+          : ctx;
+        const point = await scaleOnce(variantCtx, count, v.nodeArgs, v.env);
         memoryVariants.push({
           variant: v.variant,
           peakRssBytes: point.peakRssBytes,
