@@ -115,13 +115,14 @@ export async function profilePhase(
           heap = await heapSnapshot(op, heapDir);
         },
       );
+      const build = requireOperator(ctx);
+      const flags = new Set(imageNodeFlags());
+      const withoutFlags = {
+        ...ctx,
+        operator: { ...build, entry: build.entry.filter((arg) => !flags.has(arg)) },
+      };
       for (const v of MEMORY_VARIANTS) {
-        const build = requireOperator(ctx);
-        const flags = new Set(imageNodeFlags());
-        const variantCtx = v.withoutImageFlags
-          ? { ...ctx, operator: { ...build, entry: build.entry.filter((arg) => !flags.has(arg)) } }
-          : ctx;
-        const point = await scaleOnce(variantCtx, count, v.nodeArgs, v.env);
+        const point = await scaleOnce(v.withoutImageFlags ? withoutFlags : ctx, count, v.nodeArgs, v.env);
         memoryVariants.push({
           variant: v.variant,
           peakRssBytes: point.peakRssBytes,
