@@ -8,7 +8,7 @@ import kafkajs, {
   type ProducerConfig,
 } from 'kafkajs';
 
-export type ProducerLike = Pick<Producer, 'connect' | 'disconnect' | 'send'>;
+export type ProducerLike = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
 export type AdminLike = Pick<Admin, 'connect' | 'disconnect' | 'describeConfigs' | 'createTopics'>;
 
 export interface KafkaClient {

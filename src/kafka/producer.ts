@@ -1,13 +1,14 @@
 // One connection's idempotent producer: connected lazily and once, every send bounded by a deadline, replaced when
 // kafkajs leaves it unusable, closed only after the sends in flight have settled.
-import kafkajs from 'kafkajs';
+import kafkajs, { type ICustomPartitioner, type Message } from 'kafkajs';
+import { Batcher } from './batcher.js';
 import type { ClientTuning } from './client-config.js';
 import type { KafkaClient, ProducerLike } from './client.js';
 import type { KafkaConnection } from './connection.js';
 import { raceDeadline } from './deadline.js';
 import { classifyKafkaError, deadlineFailure, protocolErrorTypes } from './errors.js';
 import type { ErrorTrail, KafkaLogger } from './log.js';
-import { toMessage, toPosition, type KafkaRecord, type RecordPosition } from './record.js';
+import { positionsOf, toMessage, type KafkaRecord, type RecordPosition } from './record.js';
 
 export interface SendOptions {
   /** The caller is answered by then at the latest. */
@@ -35,6 +36,9 @@ const FATAL_FOR_PRODUCER = new Set([
   'INVALID_PRODUCER_ID_MAPPING',
 ]);
 
+/** Registration records are about a kilobyte: a batch stays far below the broker's 1 MB request limit. */
+const MAX_BATCH_RECORDS = 256;
+
 export interface ConnectionProducerOptions {
   conn: KafkaConnection;
   client: KafkaClient;
@@ -53,6 +57,12 @@ export class ConnectionProducer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
   private created = 0;
+  private readonly batcher = new Batcher<KafkaRecord, RecordPosition>(
+    (records) => this.sendBatch(records),
+    MAX_BATCH_RECORDS,
+  );
+  /** Where the partitioner put each message, which the broker's answer (an offset per partition) does not say. */
+  private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(private readonly options: ConnectionProducerOptions) {}
 
@@ -61,11 +71,16 @@ export class ConnectionProducer {
       return Promise.reject(new Error(`the producer for ${this.options.connectionId} is closed`));
     }
     const started = Date.now();
-    const attempt = this.attempt(record);
+    const ctx = { conn: this.options.conn, topic: record.topic };
+    // A record whose caller was answered before its turn came is not sent: after a deadline the caller retries
+    // anyway, and after an abort (shutdown, lost leadership) nothing may be sent for it.
+    const wanted = () => signal?.aborted !== true && Date.now() - started < deadlineMs;
+    const attempt = this.batcher.add(record, wanted).catch((error: unknown) => {
+      throw classifyKafkaError(error, ctx);
+    });
     this.inFlight.add(attempt);
     const settled = () => this.inFlight.delete(attempt);
     void attempt.then(settled, settled);
-    const ctx = { conn: this.options.conn, topic: record.topic };
     return raceDeadline(attempt, {
       deadlineMs,
       signal,
@@ -87,27 +102,30 @@ export class ConnectionProducer {
     return this.closing;
   }
 
-  private async attempt(record: KafkaRecord): Promise<RecordPosition> {
-    const ctx = { conn: this.options.conn, topic: record.topic };
-    let producer: ProducerLike;
+  /** One request for every record; errors are classified per record by the caller. */
+  private async sendBatch(records: readonly KafkaRecord[]): Promise<RecordPosition[]> {
+    const producer = await this.connected();
+    const messages = records.map(toMessage);
+    const topics = [...new Set(records.map((record) => record.topic))];
     try {
-      producer = await this.connected();
-    } catch (error) {
-      throw classifyKafkaError(error, ctx);
-    }
-    try {
-      const metadata = await producer.send({
-        topic: record.topic,
+      const metadata = await producer.sendBatch({
         // All in-sync replicas: what the idempotent producer requires, and what "acknowledged" should mean.
         acks: -1,
         timeout: this.options.tuning.ackTimeoutMs,
-        messages: [toMessage(record)],
+        topicMessages: topics.map((topic) => ({
+          topic,
+          messages: messages.filter((_, i) => records[i]?.topic === topic),
+        })),
       });
-      return toPosition(record, metadata);
+      return positionsOf(
+        records,
+        messages.map((message) => this.partitionOf.get(message)),
+        metadata,
+      );
     } catch (error) {
       const fatal = protocolErrorTypes(error).find((type) => FATAL_FOR_PRODUCER.has(type));
       if (fatal !== undefined) this.replace(producer, fatal);
-      throw classifyKafkaError(error, ctx);
+      throw error;
     }
   }
 
@@ -137,7 +155,7 @@ export class ConnectionProducer {
       retry: { ...retry },
       // The Java client's murmur2 partitioning, stated rather than defaulted: a key must always map to the same
       // partition, or a tombstone would not replace the registration it deletes in the compacted topic.
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      createPartitioner: this.recordingPartitioner,
       allowAutoTopicCreation: false,
     });
     this.created += 1;
@@ -150,6 +168,15 @@ export class ConnectionProducer {
     this.options.logger.debug('Kafka producer connected', { connection: this.options.connectionId });
     return producer;
   }
+
+  private readonly recordingPartitioner: ICustomPartitioner = () => {
+    const choose = kafkajs.Partitioners.DefaultPartitioner();
+    return (args) => {
+      const partition = choose(args);
+      this.partitionOf.set(args.message, partition);
+      return partition;
+    };
+  };
 
   private replace(producer: ProducerLike, cause: string): void {
     if (this.current !== producer) return;

@@ -21,13 +21,26 @@ export function toMessage(record: KafkaRecord): Message {
   return { key: record.key, value: record.value, headers: { ...record.headers } };
 }
 
-export function toPosition(record: KafkaRecord, metadata: readonly RecordMetadata[]): RecordPosition {
-  const first = metadata.find((entry) => entry.topicName === record.topic) ?? metadata[0];
-  if (first === undefined)
-    throw new Error(`the broker returned no position for the record to '${record.topic}'`);
-  return {
-    topic: first.topicName,
-    partition: first.partition,
-    offset: first.baseOffset ?? first.offset ?? '',
-  };
+/**
+ * Each record's position from the answer to one request that carried them all, `partitions[i]` being where the
+ * partitioner put `records[i]`: the broker answers a base offset per topic and partition, and appends the records
+ * of one partition in the order they were sent.
+ */
+export function positionsOf(
+  records: readonly KafkaRecord[],
+  partitions: readonly (number | undefined)[],
+  metadata: readonly RecordMetadata[],
+): RecordPosition[] {
+  const nextOffset = new Map<string, bigint>();
+  return records.map((record, i) => {
+    const partition = partitions[i];
+    const entry = metadata.find((m) => m.topicName === record.topic && m.partition === partition);
+    const base = entry?.baseOffset ?? entry?.offset;
+    if (partition === undefined || base === undefined)
+      throw new Error(`the broker returned no position for the record to '${record.topic}'`);
+    const slot = `${partition}/${record.topic}`;
+    const offset = nextOffset.get(slot) ?? BigInt(base);
+    nextOffset.set(slot, offset + 1n);
+    return { topic: record.topic, partition, offset: offset.toString() };
+  });
 }

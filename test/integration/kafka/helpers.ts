@@ -20,14 +20,25 @@ export function kafkaEnv(): KafkaEnv & { ca: string; cert: string; key: string }
 }
 
 /** A new topic of the test's own (the broker does not create topics on demand). */
-export async function createTopic(brokers: string, prefix: string, compact = false): Promise<string> {
+export async function createTopic(
+  brokers: string,
+  prefix: string,
+  compact = false,
+  numPartitions = 1,
+): Promise<string> {
   const topic = uniqueName(prefix);
   const admin = plainKafka(brokers).admin();
   await admin.connect();
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic, configEntries: compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [] }],
+      topics: [
+        {
+          topic,
+          numPartitions,
+          configEntries: compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        },
+      ],
     });
   } finally {
     await admin.disconnect();
@@ -70,9 +81,13 @@ export interface ProducerCount {
   disconnected: number;
 }
 
-/** kafkajs clients whose producers are counted: how many the pool made, connected and closed. */
-export function countingClients(): { create: CreateKafkaClient; count: ProducerCount } {
+/**
+ * kafkajs clients whose producers are counted: how many the pool made, connected and closed, and how many records
+ * each request to the broker carried.
+ */
+export function countingClients(): { create: CreateKafkaClient; count: ProducerCount; requests: number[] } {
   const count: ProducerCount = { created: 0, connected: 0, disconnected: 0 };
+  const requests: number[] = [];
   const create = (config: KafkaConfig): KafkaClient => {
     const client = createKafkajsClient(config);
     return {
@@ -81,7 +96,10 @@ export function countingClients(): { create: CreateKafkaClient; count: ProducerC
         const producer = client.producer(producerConfig);
         count.created += 1;
         return {
-          send: (record) => producer.send(record),
+          sendBatch: (batch) => {
+            requests.push((batch.topicMessages ?? []).reduce((n, { messages }) => n + messages.length, 0));
+            return producer.sendBatch(batch);
+          },
           connect: async () => {
             await producer.connect();
             count.connected += 1;
@@ -94,7 +112,7 @@ export function countingClients(): { create: CreateKafkaClient; count: ProducerC
       },
     };
   };
-  return { create, count };
+  return { create, count, requests };
 }
 
 /** The SASL_SSL listener with the environment's CA. */

@@ -76,3 +76,36 @@ test('a corrected password takes effect on the next acquire, without a restart',
   }
   assert.equal(count.disconnected, count.created);
 });
+
+test('records sent while a request is in flight go together, each with its own partition and offset', async () => {
+  const registry = await createTopic(env.brokers, 'kafka-batch-registry', true, 3);
+  const heartbeat = await createTopic(env.brokers, 'kafka-batch-heartbeat');
+  const { create, requests } = countingClients();
+  const pool = new ProducerPool({ createClient: create });
+  const conn = { brokers: [env.brokers] };
+  const keys = Array.from({ length: 30 }, (_, i) => `cluster-${i}`);
+  const records = keys.flatMap((key) => [record(registry, key), record(heartbeat, key)]);
+  try {
+    pool.acquire('owner', conn);
+    const positions = await Promise.all(records.map((r) => pool.publish(conn, r)));
+    assert.ok(requests.length < records.length, `${records.length} records in ${requests.length} requests`);
+
+    // What the broker stored at each acknowledged position is the record that was acknowledged there.
+    const sent = new Map(records.map((r, i) => [`${r.topic} ${r.key}`, positions[i]]));
+    const read = [
+      ...(await readBack(env.brokers, registry, keys.length)),
+      ...(await readBack(env.brokers, heartbeat, keys.length)),
+    ];
+    assert.equal(read.length, records.length);
+    for (const r of read) {
+      assert.deepEqual(sent.get(`${r.topic} ${r.key ?? ''}`), {
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+      });
+    }
+    assert.ok(new Set(read.filter((r) => r.topic === registry).map((r) => r.partition)).size > 1);
+  } finally {
+    await pool.closeAll();
+  }
+});

@@ -1,9 +1,10 @@
-// A scriptable stand-in for kafkajs behind the transport's client seam: each producer's connect and send do what
+// A scriptable stand-in for kafkajs behind the transport's client seam: each producer's connect and send (per topic of a batch) do what
 // the test says (succeed, fail with a real kafkajs error, hang), and every call is recorded.
 import kafkajs, {
   type DescribeConfigResponse,
   type ITopicConfig,
   type KafkaConfig,
+  type ProducerBatch,
   type logLevel,
   type ProducerConfig,
   type ProducerRecord,
@@ -39,11 +40,31 @@ export class FakeProducer implements ProducerLike {
     return Promise.resolve();
   };
 
-  send = async (record: ProducerRecord): Promise<RecordMetadata[]> => {
-    this.sent.push(record);
-    if (this.client.script.send !== undefined) return this.client.script.send(record, this);
-    this.offset += 1;
-    return [{ topicName: record.topic, partition: 0, errorCode: 0, baseOffset: String(this.offset - 1) }];
+  /** Like kafkajs: one request for every topic, each message placed by the configured partitioner. */
+  sendBatch = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
+    const partitioner = this.config.createPartitioner?.();
+    const answers = (batch.topicMessages ?? []).map(async ({ topic, messages }) => {
+      const record: ProducerRecord = { topic, messages, acks: batch.acks, timeout: batch.timeout };
+      this.sent.push(record);
+      for (const message of messages) {
+        partitioner?.({
+          topic,
+          message,
+          partitionMetadata: [{ partitionId: 0, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }],
+        });
+      }
+      if (this.client.script.send !== undefined) return this.client.script.send(record, this);
+      this.offset += messages.length;
+      return [
+        {
+          topicName: topic,
+          partition: 0,
+          errorCode: 0,
+          baseOffset: String(this.offset - messages.length),
+        },
+      ];
+    });
+    return (await Promise.all(answers)).flat();
   };
 }
 

@@ -132,7 +132,20 @@ describe('what the producer is asked to do', () => {
     assert.equal(producer?.config.idempotent, true);
     assert.equal(producer.config.maxInFlightRequests, 1);
     assert.equal(producer.config.allowAutoTopicCreation, false);
-    assert.equal(producer.config.createPartitioner, kafkajs.Partitioners.DefaultPartitioner);
+    // The Java client's murmur2 placement, so that a tombstone lands where the registration it deletes is.
+    const ours = producer.config.createPartitioner?.();
+    const java = kafkajs.Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 12 }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    for (const key of ['acme', 'acme-prod-eu', 'a-much-longer-client-id-0042']) {
+      const args = { topic: 'cluster.registry', partitionMetadata, message: { key, value: null } };
+      assert.equal(ours?.(args), java(args), key);
+    }
     assert.ok((producer.config.retry?.retries ?? Infinity) <= 10);
     assert.deepEqual(producer.sent[0]?.messages, [
       { key: 'acme', value: null, headers: { registry_event: 'deregister' } },
@@ -246,6 +259,34 @@ describe('failures and deadlines', () => {
     await eventually(() => broken?.disconnects === 1);
     assert.equal(fresh?.disconnects, 0);
     assert.equal(pool.connections()[0]?.producersCreated, 2);
+  });
+
+  test('a record whose caller gave up while it waited behind a request in flight is never sent', async (t) => {
+    const fake = new FakeKafka();
+    let answer: () => void = () => undefined;
+    fake.script('a:9092', {
+      send: (r) =>
+        new Promise((resolve) => {
+          answer = () => {
+            resolve([{ topicName: r.topic, partition: 0, errorCode: 0, baseOffset: '0' }]);
+          };
+        }),
+    });
+    const { pool } = setup(t, fake);
+    pool.acquire('obj-1', A);
+    const first = pool.publish(A, record);
+    await eventually(() => fake.producers()[0]?.sent.length === 1);
+    const lostLeadership = new AbortController();
+    const waiting = pool.publish(A, { ...record, key: 'other' }, { signal: lostLeadership.signal });
+    lostLeadership.abort(new Error('lost the lease'));
+    assert.match((await rejection(waiting)).message, /lost the lease/);
+    answer();
+    await first;
+    await pool.closeAll();
+    assert.deepEqual(
+      fake.producers().flatMap((p) => p.sent.flatMap((r) => r.messages.map((m) => m.key))),
+      ['acme'],
+    );
   });
 });
 
