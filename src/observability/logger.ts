@@ -26,19 +26,34 @@ function redactFormat(redactor: SecretRedactor): winston.Logform.Format {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = options.redactor ?? new SecretRedactor();
-  return winston.createLogger({
-    level: options.level ?? 'info',
-    defaultMeta: options.defaultMeta,
-    format: winston.format.combine(
-      winston.format.errors({ stack: true }),
-      winston.format.timestamp(),
-      redactFormat(redactor),
-      winston.format.json(),
-    ),
-    transports: [
-      // winston types its transports as interfaces over TransportStream, which this rule cannot follow.
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-      new winston.transports.Stream({ stream: options.stream ?? process.stdout }),
-    ],
-  });
+  return dropBelowLevel(
+    winston.createLogger({
+      level: options.level ?? 'info',
+      defaultMeta: options.defaultMeta,
+      format: winston.format.combine(
+        winston.format.errors({ stack: true }),
+        winston.format.timestamp(),
+        redactFormat(redactor),
+        winston.format.json(),
+      ),
+      transports: [
+        // winston types its transports as interfaces over TransportStream, which this rule cannot follow.
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+        new winston.transports.Stream({ stream: options.stream ?? process.stdout }),
+      ],
+    }),
+  );
+}
+
+/**
+ * winston runs every line through the formats (redaction, JSON) and only then lets the transport drop it for its
+ * level: a debug line per reconcile cost about 4% of the operator's CPU with 1,000 objects at level warn. Every
+ * line, the logger's own and its children's, enters through write(); checking the level there skips that work.
+ */
+function dropBelowLevel(logger: Logger): Logger {
+  const write = logger.write.bind(logger);
+  const guarded: (info: winston.LogEntry) => boolean = (info) =>
+    logger.isLevelEnabled(info.level) ? write(info) : true;
+  Object.defineProperty(logger, 'write', { value: guarded });
+  return logger;
 }

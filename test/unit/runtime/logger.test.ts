@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { createLogger } from '../../../src/observability/logger.js';
 import { REDACTED, SecretRedactor } from '../../../src/observability/redact.js';
 import { captureLogger } from './helpers.js';
 
@@ -60,4 +62,34 @@ test('lines are JSON with a level, a message and a timestamp', () => {
   assert.equal(line.message, 'reconciled');
   assert.equal(line.object, 'ns/name');
   assert.equal(typeof line.timestamp, 'string');
+});
+
+test('a line below the level is dropped before any formatting, from the logger and its children', () => {
+  let formatted = 0;
+  class CountingRedactor extends SecretRedactor {
+    override redact(value: unknown): unknown {
+      formatted += 1;
+      return super.redact(value);
+    }
+  }
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'warn', stream, redactor: new CountingRedactor() });
+  const child = logger.child({ key: 'prod-eu' });
+  logger.debug('sent', { offset: '1' });
+  logger.info('registered');
+  child.debug('reconciled');
+  child.log('info', 'registered');
+  assert.equal(formatted, 0);
+  child.warn('no broker reachable');
+  assert.equal(formatted, 1);
+  assert.equal(chunks.length, 1);
+  logger.level = 'debug';
+  child.debug('reconciled');
+  assert.equal(chunks.length, 2);
 });
