@@ -1,58 +1,20 @@
 // Tests that stop the API server, each against a private one so that other tests are not disturbed.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { ReconcileResult } from '../../../src/runtime/controller.js';
-import type { Informer } from '../../../src/runtime/informer/informer.js';
-import type { Manager } from '../../../src/runtime/manager.js';
 import { startPrivateKube, type PrivateKube } from '../../support/testenv.js';
 import {
   configMap,
-  configMapType,
   eventually,
   must,
-  runUntilEnd,
-  testManager,
+  readyz,
+  reconcileConfigMaps,
   testNamespace,
-  type ConfigMap,
+  type ConfigMapController,
 } from './fixtures/cluster.js';
 
-interface Running {
-  kube: PrivateKube;
-  namespace: string;
-  manager: Manager;
-  configMaps: Informer<ConfigMap>;
-  /** What the last reconcile of each key saw: its `v`, or 'gone'. */
-  reconciled: Map<string, string>;
-}
-
-async function runAgainstPrivateKube(t: TestContext): Promise<Running> {
+async function runAgainstPrivateKube(t: TestContext): Promise<ConfigMapController & { kube: PrivateKube }> {
   const kube = await startPrivateKube(t);
-  const namespace = await testNamespace(t, kube.kubeconfig);
-  const manager = testManager(t, { kubeconfig: kube.kubeconfig, httpPort: 0 });
-  // Short backoff caps keep the test short; the defaults (30 s) would only make it slower.
-  const configMaps = manager.informer<ConfigMap>({
-    type: configMapType,
-    namespace,
-    backoff: { initialMs: 200, maxMs: 2_000, factor: 2, jitter: 0.2 },
-  });
-  const reconciled = new Map<string, string>();
-  manager.controller({
-    name: 'configmaps',
-    for: configMaps,
-    reconciler: {
-      reconcile(key): Promise<ReconcileResult> {
-        reconciled.set(key.split('/')[1] ?? key, configMaps.get(key)?.data?.v ?? 'gone');
-        return Promise.resolve({});
-      },
-    },
-  });
-  runUntilEnd(t, manager);
-  await eventually('the cache to sync', () => configMaps.hasSynced());
-  return { kube, namespace, manager, configMaps, reconciled };
-}
-
-async function readyz(manager: Manager): Promise<number> {
-  return (await fetch(`http://127.0.0.1:${manager.httpPort ?? 0}/readyz`)).status;
+  return { kube, ...(await reconcileConfigMaps(t, kube.kubeconfig)) };
 }
 
 test('kube-apiserver stopped and started mid-watch: the watch resumes and what changed gets reconciled', async (t) => {

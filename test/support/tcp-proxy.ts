@@ -1,0 +1,69 @@
+// A loopback TCP proxy that a test can cut and heal: the network between one client and the API server fails while
+// the API server goes on serving everyone else (kubectl, other tests), so changes can be made during the cut.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { onCleanup } from './cleanup.js';
+
+export interface TcpProxy {
+  port: number;
+  /** Resets every connection through the proxy and every new one until heal(). */
+  cut(): void;
+  heal(): void;
+}
+
+export async function tcpProxy(t: TestContext, target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const server = createServer((downstream) => {
+    track(downstream);
+    if (!open) {
+      downstream.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    track(upstream);
+    const end = () => {
+      downstream.destroy();
+      upstream.destroy();
+    };
+    downstream.on('error', end).on('close', end).pipe(upstream);
+    upstream.on('error', end).on('close', end).pipe(downstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    open = false;
+    for (const socket of sockets) socket.resetAndDestroy();
+  };
+  onCleanup(t, () => {
+    cut();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut,
+    heal: () => {
+      open = true;
+    },
+  };
+}
+
+/** A copy of `kubeconfig`, written into `dir`, whose https://127.0.0.1 server goes through a proxy of its own. */
+export async function proxiedKubeconfig(
+  t: TestContext,
+  kubeconfig: string,
+  dir: string,
+): Promise<{ kubeconfig: string; proxy: TcpProxy }> {
+  const text = readFileSync(kubeconfig, 'utf8');
+  const match = /server: https:\/\/127\.0\.0\.1:(\d+)/.exec(text);
+  if (match === null) throw new Error(`${kubeconfig}: no https://127.0.0.1 server to proxy`);
+  const proxy = await tcpProxy(t, { host: '127.0.0.1', port: Number(match[1]) });
+  const proxied = join(dir, 'kubeconfig-proxied');
+  writeFileSync(proxied, text.replace(match[0], `server: https://127.0.0.1:${proxy.port}`));
+  return { kubeconfig: proxied, proxy };
+}
