@@ -18,6 +18,8 @@ export interface BenchContext {
   /** Scratch files (profiles, log4j configuration). */
   workDir: string;
   log: (line: string) => void;
+  /** The environment's server processes by name (kube-apiserver, etcd, kafka), for their CPU time. */
+  serverPids: Record<string, number>;
   /** Deletes whatever bench objects are left (with an operator, so their finalizers go). */
   cleanup: () => Promise<void>;
 }

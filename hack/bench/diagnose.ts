@@ -73,6 +73,26 @@ export function diagnose(target: Target, r: Results, profile: PhaseProfile | und
             `${p.apiRequestsPerRegistration.toFixed(1)} API requests per registration, and the bench's creates took ` +
             `${(p.createMs / 1000).toFixed(1)} s of the same two cores; the API server and etcd serve every one of those requests too.`,
         );
+        const cpu = p.cpuByProcess;
+        if (cpu !== undefined) {
+          const wall = p.allRegisteredMs / 1000;
+          const used = Object.values(cpu).reduce((a, b) => a + b, 0);
+          const cores = r.machine.cores;
+          const [top, topSeconds] = Object.entries(cpu).sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+          out.push(
+            `- Every process together used ${used.toFixed(1)} CPU s of the ${(wall * cores).toFixed(1)} s that ${cores} ` +
+              `cores offer in those ${wall.toFixed(1)} s (${((used / (wall * cores)) * 100).toFixed(0)}%): ` +
+              Object.entries(cpu)
+                .sort((a, b) => b[1] - a[1])
+                .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+                .join(', ') +
+              `. ${top === 'operator' ? 'The operator is' : `The operator is not the largest consumer; ${top} is (${((topSeconds * 1000) / p.count).toFixed(1)} ms per registration)`}` +
+              (top === 'operator'
+                ? ' the largest consumer: its CPU per registration is what to cut.'
+                : ', so a faster operator alone cannot bring the run to the goal on this machine: the same work on more ' +
+                  'cores, or an API server and broker on machines of their own as in a real cluster, would.'),
+          );
+        }
         const plain = profile?.memoryVariants?.find((v) => v.variant === WITHOUT_IMAGE_FLAGS);
         if (plain !== undefined) {
           out.push(

@@ -5,7 +5,11 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CRD_NAME } from '../../src/api/constants.js';
 import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
+import { ETCD } from '../testenv/etcd.js';
+import { KAFKA } from '../testenv/kafka.js';
+import { KUBE_APISERVER } from '../testenv/kube.js';
 import { exec } from '../testenv/exec.js';
+import { readRecord } from '../testenv/processes.js';
 import { defaultStateDir, repoRoot } from '../testenv/paths.js';
 import { benchApiClient } from './apiclient.js';
 import { benchColdStart } from './coldstart.js';
@@ -126,6 +130,7 @@ async function run(
   await watch.start();
   const ctx: BenchContext = {
     cleanup: () => cleanup(ctx),
+    serverPids: serverPids(required(vars, 'TESTENV_DIR')),
     quick: args.quick,
     kubeconfig,
     kubectl,
@@ -222,6 +227,15 @@ async function run(
 }
 
 /** Deletes leftover bench objects with a short-lived operator, so their finalizers go. */
+function serverPids(stateDir: string): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const name of [KUBE_APISERVER, ETCD, KAFKA]) {
+    const pid = readRecord(stateDir, name)?.pid;
+    if (pid !== undefined) pids[name] = pid;
+  }
+  return pids;
+}
+
 async function cleanup(ctx: BenchContext): Promise<void> {
   try {
     const { items } = await ctx.kube.listRegistrations();

@@ -212,6 +212,26 @@ function scaleSection(r: Results, report: Report): void {
     );
   }
   for (const f of s.failed ?? []) report.add('', `N = ${int(f.count)} failed: ${f.error}`);
+  const withCpu = s.points.filter((p) => p.cpuByProcess !== undefined && p.count >= 100);
+  if (withCpu.length > 0) {
+    const names = [...new Set(withCpu.flatMap((p) => Object.keys(p.cpuByProcess ?? {})))];
+    const cores = r.machine.cores;
+    report.add(
+      '',
+      `Where the machine's CPU went from the first create to the last register record (CPU seconds per process; ` +
+        `${cores} cores offer ${cores} CPU seconds per second):`,
+      '',
+      `| N | ${names.join(' | ')} | all | offered |`,
+      `|---:|${names.map(() => '---:|').join('')}---:|---:|`,
+    );
+    for (const p of withCpu) {
+      const cpu = p.cpuByProcess ?? {};
+      const all = Object.values(cpu).reduce((a, b) => a + b, 0);
+      report.add(
+        `| ${int(p.count)} | ${names.map((name) => n1(cpu[name], 1)).join(' | ')} | ${n1(all, 1)} | ${n1((p.allRegisteredMs / 1000) * cores, 1)} |`,
+      );
+    }
+  }
   const big = s.points.filter((p) => p.count >= 50);
   const g = (pick: (p: ScalePoint) => number): string => {
     const { exponent, words } = growth(big.map((p) => [p.count, pick(p)] as const));

@@ -3,6 +3,7 @@
 import { objectName, pool, requireOperator, sleep, type BenchContext } from './context.js';
 import { requestDelta } from './kube.js';
 import { OperatorProcess, promValue } from './operator.js';
+import { readProc } from './proc.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface ScalePoint {
@@ -32,6 +33,11 @@ export interface ScalePoint {
   allTombstonedMs: number;
   allGoneMs?: number;
   samples: { t: number; cpuSeconds: number; rssBytes: number }[];
+  /**
+   * CPU seconds of every process on the machine's cores from the first create to the last register record: the
+   * operator, the environment's servers and the bench itself (creating objects and reading records).
+   */
+  cpuByProcess?: Record<string, number>;
 }
 
 export interface ScaleResult {
@@ -65,12 +71,22 @@ export async function scaleOnce(
     const before = await ctx.kube.requestCounters();
     const ownBefore = ctx.kube.ownSnapshot();
     const cpu0 = operator.sampler.sample()?.cpuSeconds ?? 0;
+    const servers0 = serverCpu(ctx);
+    const bench0 = process.cpuUsage();
     const t0 = performance.now();
     await pool(names, CREATE_CONCURRENCY, (name) => ctx.kube.createRegistration(name, ctx.brokers, '30s'));
     const createMs = performance.now() - t0;
     const arrivals = await ctx.watch.waitAll(names, 'register', t0, 60_000 + count * 40);
     const tAll = Math.max(...arrivals.values(), t0);
     const cpu1 = operator.sampler.sample()?.cpuSeconds ?? 0;
+    const bench1 = process.cpuUsage(bench0);
+    const servers1 = serverCpu(ctx);
+    const cpuByProcess: Record<string, number> = {
+      operator: cpu1 - cpu0,
+      bench: (bench1.user + bench1.system) / 1e6,
+    };
+    for (const [name, seconds] of Object.entries(servers1))
+      cpuByProcess[name] = seconds - (servers0[name] ?? 0);
     let ready = 0;
     const allReady = await ctx.kube.waitList(
       (items) => {
@@ -113,6 +129,7 @@ export async function scaleOnce(
         cpuSeconds: s.cpuSeconds - cpu0,
         rssBytes: s.rssBytes,
       })),
+      cpuByProcess,
     };
     const heap = promValue(metrics, 'nodejs_heap_size_used_bytes');
     const external = promValue(metrics, 'nodejs_external_memory_bytes');
@@ -138,6 +155,17 @@ export async function scaleOnce(
   } finally {
     await operator.stop();
   }
+}
+
+/** CPU seconds so far of each of the environment's servers that is still running. */
+function serverCpu(ctx: BenchContext): Record<string, number> {
+  const now = performance.now();
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(ctx.serverPids)) {
+    const sample = readProc(pid, now);
+    if (sample !== undefined) out[name] = sample.cpuSeconds;
+  }
+  return out;
 }
 
 export async function benchScale(ctx: BenchContext): Promise<ScaleResult> {
