@@ -11,7 +11,10 @@ function scripted() {
     new Promise<string[]>((resolve, reject) => {
       requests.push({
         items,
-        answer: (error) => (error === undefined ? resolve(items.map((item) => `${item}!`)) : reject(error)),
+        answer: (error) => {
+          if (error === undefined) resolve(items.map((item) => `${item}!`));
+          else reject(error);
+        },
       });
     });
   return { requests, sendAll };
