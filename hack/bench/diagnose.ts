@@ -3,6 +3,7 @@
 import type { ProfileSummary } from './cpuprofile.js';
 import { WITHOUT_IMAGE_FLAGS, type PhaseProfile } from './profile.js';
 import type { Results, Target } from './results.js';
+import { total } from './stats.js';
 
 const MiB = 1024 * 1024;
 
@@ -76,21 +77,21 @@ export function diagnose(target: Target, r: Results, profile: PhaseProfile | und
         const cpu = p.cpuByProcess;
         if (cpu !== undefined) {
           const wall = p.allRegisteredMs / 1000;
-          const used = Object.values(cpu).reduce((a, b) => a + b, 0);
+          const used = total(cpu);
           const cores = r.machine.cores;
-          const [top, topSeconds] = Object.entries(cpu).sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+          const ranked = Object.entries(cpu).sort((a, b) => b[1] - a[1]);
+          const [top, topSeconds] = ranked[0] ?? ['', 0];
+          const verdict =
+            top === 'operator'
+              ? 'The operator is the largest consumer: its CPU per registration is what to cut.'
+              : `The operator is not the largest consumer; ${top} is (${((topSeconds * 1000) / p.count).toFixed(1)} ms per ` +
+                'registration), so a faster operator alone cannot bring the run to the goal on this machine: the same ' +
+                'work on more cores, or an API server and broker on machines of their own as in a real cluster, would.';
           out.push(
             `- Every process together used ${used.toFixed(1)} CPU s of the ${(wall * cores).toFixed(1)} s that ${cores} ` +
               `cores offer in those ${wall.toFixed(1)} s (${((used / (wall * cores)) * 100).toFixed(0)}%): ` +
-              Object.entries(cpu)
-                .sort((a, b) => b[1] - a[1])
-                .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
-                .join(', ') +
-              `. ${top === 'operator' ? 'The operator is' : `The operator is not the largest consumer; ${top} is (${((topSeconds * 1000) / p.count).toFixed(1)} ms per registration)`}` +
-              (top === 'operator'
-                ? ' the largest consumer: its CPU per registration is what to cut.'
-                : ', so a faster operator alone cannot bring the run to the goal on this machine: the same work on more ' +
-                  'cores, or an API server and broker on machines of their own as in a real cluster, would.'),
+              ranked.map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`).join(', ') +
+              `. ${verdict}`,
           );
         }
         const plain = profile?.memoryVariants?.find((v) => v.variant === WITHOUT_IMAGE_FLAGS);

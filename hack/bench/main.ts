@@ -226,7 +226,7 @@ async function run(
   log(`wrote ${resultsFile} and ${join(reportPath.dir, reportPath.name)}`);
 }
 
-/** Deletes leftover bench objects with a short-lived operator, so their finalizers go. */
+/** The environment's server processes that are running, by name, for the scale section's CPU figures. */
 function serverPids(stateDir: string): Record<string, number> {
   const pids: Record<string, number> = {};
   for (const name of [KUBE_APISERVER, ETCD, KAFKA]) {
@@ -236,6 +236,7 @@ function serverPids(stateDir: string): Record<string, number> {
   return pids;
 }
 
+/** Deletes leftover bench objects with a short-lived operator, so their finalizers go. */
 async function cleanup(ctx: BenchContext): Promise<void> {
   try {
     const { items } = await ctx.kube.listRegistrations();

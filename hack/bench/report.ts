@@ -5,7 +5,7 @@ import { diagnose } from './diagnose.js';
 import type { PhaseProfile } from './profile.js';
 import type { ScalePoint } from './scale.js';
 import { judgeTargets, type Results, type Target } from './results.js';
-import { growth, type Summary } from './stats.js';
+import { growth, total, type Summary } from './stats.js';
 import { barChart, cdfChart, lineChart } from './svg.js';
 
 const MiB = 1024 * 1024;
@@ -226,9 +226,8 @@ function scaleSection(r: Results, report: Report): void {
     );
     for (const p of withCpu) {
       const cpu = p.cpuByProcess ?? {};
-      const all = Object.values(cpu).reduce((a, b) => a + b, 0);
       report.add(
-        `| ${int(p.count)} | ${names.map((name) => n1(cpu[name], 1)).join(' | ')} | ${n1(all, 1)} | ${n1((p.allRegisteredMs / 1000) * cores, 1)} |`,
+        `| ${int(p.count)} | ${names.map((name) => n1(cpu[name], 1)).join(' | ')} | ${n1(total(cpu), 1)} | ${n1((p.allRegisteredMs / 1000) * cores, 1)} |`,
       );
     }
   }

@@ -4,7 +4,7 @@ import { objectName, pool, requireOperator, sleep, type BenchContext } from './c
 import { requestDelta } from './kube.js';
 import { OperatorProcess, promValue } from './operator.js';
 import { readProc } from './proc.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, total, type Summary } from './stats.js';
 
 export interface ScalePoint {
   count: number;
@@ -103,7 +103,6 @@ export async function scaleOnce(
     await sleep(2000);
     const after = await ctx.kube.requestCounters();
     const apiRequests = requestDelta(before, after, ownBefore, ctx.kube.ownSnapshot());
-    const total = Object.values(apiRequests).reduce((a, b) => a + b, 0);
     const metrics = await operator.metrics().catch(() => '');
     if (atRegistered !== undefined) await atRegistered(operator);
     const settled = operator.sampler.sample();
@@ -122,7 +121,7 @@ export async function scaleOnce(
       peakRssBytes: settled?.peakRssBytes ?? Math.max(...phase.map((s) => s.rssBytes)),
       rssAfterBytes: settled?.rssBytes ?? 0,
       apiRequests,
-      apiRequestsPerRegistration: total / count,
+      apiRequestsPerRegistration: total(apiRequests) / count,
       allTombstonedMs: 0,
       samples: phase.map((s) => ({
         t: (s.at - t0) / 1000,

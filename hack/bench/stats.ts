@@ -39,6 +39,11 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
+/** The sum of a record's values (API requests by verb, CPU seconds by process). */
+export function total(values: Readonly<Record<string, number>>): number {
+  return Object.values(values).reduce((a, b) => a + b, 0);
+}
+
 export function median(values: readonly number[]): number {
   return summarize(values).p50;
 }

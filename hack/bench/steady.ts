@@ -3,7 +3,7 @@
 import { objectName, pool, requireOperator, sleep, type BenchContext } from './context.js';
 import { requestDelta } from './kube.js';
 import { OperatorProcess } from './operator.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, total, type Summary } from './stats.js';
 
 export interface SteadyResult {
   operator: string;
@@ -69,7 +69,7 @@ export async function benchSteady(ctx: BenchContext): Promise<SteadyResult> {
       rss: summarize(window.map((s) => s.rssBytes)),
       peakRssBytes: end?.peakRssBytes ?? 0,
       apiRequests,
-      apiRequestsPerMinute: Object.values(apiRequests).reduce((a, b) => a + b, 0) / minutes,
+      apiRequestsPerMinute: total(apiRequests) / minutes,
       samples: window.map((s) => ({
         t: (s.at - w0) / 1000,
         cpuSeconds: s.cpuSeconds - (start?.cpuSeconds ?? 0),
