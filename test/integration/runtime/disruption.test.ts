@@ -4,6 +4,7 @@ import { test, type TestContext } from 'node:test';
 import { startPrivateKube, type PrivateKube } from '../../support/testenv.js';
 import {
   configMap,
+  disruptedConfigMaps,
   eventually,
   must,
   readyz,
@@ -18,32 +19,19 @@ async function runAgainstPrivateKube(t: TestContext): Promise<ConfigMapControlle
 }
 
 test('kube-apiserver stopped and started mid-watch: the watch resumes and what changed gets reconciled', async (t) => {
-  const { kube, namespace, manager, configMaps, reconciled } = await runAgainstPrivateKube(t);
-  const apply = (name: string, v: string) =>
-    must(['apply', '-f', '-'], { stdin: configMap(namespace, name, { v }), kubeconfig: kube.kubeconfig });
-  await apply('kept', '1');
-  await apply('removed', '1');
-  await eventually(
-    'the first reconciles',
-    () => reconciled.get('kept') === '1' && reconciled.get('removed') === '1',
-  );
+  const running = await runAgainstPrivateKube(t);
+  const { kube, manager, configMaps } = running;
+  const objects = disruptedConfigMaps(running, kube.kubeconfig);
+  await objects.before();
   assert.equal(await readyz(manager), 200);
 
   await kube.stopApiServer();
   await eventually('readiness to drop while the watch fails', () => !configMaps.isReady());
   assert.equal(await readyz(manager), 503);
   await kube.startApiServer();
-  await apply('kept', '2');
-  await apply('added', '1');
-  await must(['delete', 'configmap', 'removed', '-n', namespace], { kubeconfig: kube.kubeconfig });
+  await objects.change();
 
-  await eventually(
-    'the changes made around the restart to be reconciled',
-    () =>
-      reconciled.get('kept') === '2' &&
-      reconciled.get('added') === '1' &&
-      reconciled.get('removed') === 'gone',
-  );
+  await eventually('the changes made around the restart to be reconciled', objects.changesReconciled);
   await eventually('readiness to come back', async () => (await readyz(manager)) === 200);
 });
 

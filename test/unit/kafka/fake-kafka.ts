@@ -1,5 +1,5 @@
-// A scriptable stand-in for kafkajs behind the transport's client seam: each producer's connect and send (per topic of a batch) do what
-// the test says (succeed, fail with a real kafkajs error, hang), and every call is recorded.
+// A scriptable stand-in for kafkajs behind the transport's client seam: each producer's connect and send (once per
+// topic of a batch) do what the test says (succeed, fail with a real kafkajs error, hang), and every call is recorded.
 import kafkajs, {
   type DescribeConfigResponse,
   type ITopicConfig,
@@ -179,6 +179,22 @@ export class FakeKafka {
   admins(): FakeAdmin[] {
     return this.clients.flatMap((client) => client.admins);
   }
+}
+
+/** Sends that the broker acknowledges (at offset 0) only when the test calls release(). */
+export function heldSends(): { send: NonNullable<Script['send']>; release: () => void } {
+  const held: (() => void)[] = [];
+  return {
+    send: (record) =>
+      new Promise((resolve) => {
+        held.push(() => {
+          resolve([{ topicName: record.topic, partition: 0, errorCode: 0, baseOffset: '0' }]);
+        });
+      }),
+    release: () => {
+      for (const answer of held.splice(0)) answer();
+    },
+  };
 }
 
 /** Never settles: a broker that does not answer. */

@@ -11,7 +11,7 @@ import {
   type KafkaConnection,
   type KafkaRecord,
 } from '../../../src/kafka/index.js';
-import { eventually, FakeKafka, hang } from './fake-kafka.js';
+import { eventually, FakeKafka, hang, heldSends } from './fake-kafka.js';
 
 const protocol = createRequire(import.meta.url)('kafkajs/src/protocol/error') as {
   createErrorFromCode(code: number): Error;
@@ -263,15 +263,8 @@ describe('failures and deadlines', () => {
 
   test('a record whose caller gave up while it waited behind a request in flight is never sent', async (t) => {
     const fake = new FakeKafka();
-    let answer: () => void = () => undefined;
-    fake.script('a:9092', {
-      send: (r) =>
-        new Promise((resolve) => {
-          answer = () => {
-            resolve([{ topicName: r.topic, partition: 0, errorCode: 0, baseOffset: '0' }]);
-          };
-        }),
-    });
+    const broker = heldSends();
+    fake.script('a:9092', { send: broker.send });
     const { pool } = setup(t, fake);
     pool.acquire('obj-1', A);
     const first = pool.publish(A, record);
@@ -280,7 +273,7 @@ describe('failures and deadlines', () => {
     const waiting = pool.publish(A, { ...record, key: 'other' }, { signal: lostLeadership.signal });
     lostLeadership.abort(new Error('lost the lease'));
     assert.match((await rejection(waiting)).message, /lost the lease/);
-    answer();
+    broker.release();
     await first;
     await pool.closeAll();
     assert.deepEqual(
@@ -293,22 +286,15 @@ describe('failures and deadlines', () => {
 describe('shutdown', () => {
   test('closeAll lets a send in flight finish, then disconnects; nothing can be acquired after', async () => {
     const fake = new FakeKafka();
-    let finish: () => void = () => undefined;
-    fake.script('a:9092', {
-      send: (r) =>
-        new Promise((resolve) => {
-          finish = () => {
-            resolve([{ topicName: r.topic, partition: 0, errorCode: 0, baseOffset: '0' }]);
-          };
-        }),
-    });
+    const broker = heldSends();
+    fake.script('a:9092', { send: broker.send });
     const pool = new ProducerPool({ createClient: fake.create, closeGraceMs: 60_000 });
     pool.acquire('obj-1', A);
     const send = pool.publish(A, record);
     await eventually(() => fake.producers()[0]?.sent.length === 1);
     const closing = pool.closeAll();
     assert.equal(fake.producers()[0]?.disconnects, 0);
-    finish();
+    broker.release();
     assert.equal((await send).offset, '0');
     await closing;
     assert.equal(fake.producers()[0]?.disconnects, 1);
