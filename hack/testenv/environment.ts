@@ -5,8 +5,8 @@ import { ETCD, startEtcd } from './etcd.js';
 import { KAFKA, kafkaAddresses, startKafka } from './kafka.js';
 import { apiserverUrl, KUBE_APISERVER, startApiserver, writeKubeconfigs } from './kube.js';
 import { ensurePki, type Pki } from './pki.js';
-import { allRecords, isOurs, readRecord, stopProcess } from './processes.js';
-import { step } from './progress.js';
+import { allRecords, ExitedDuringStartup, isOurs, readRecord, stopProcess } from './processes.js';
+import { progress, step } from './progress.js';
 import { provision, type Toolchain } from './provision.js';
 
 export type ComponentName = typeof ETCD | typeof KUBE_APISERVER | typeof KAFKA;
@@ -86,22 +86,32 @@ export class Environment {
     return record !== undefined && isOurs(record);
   }
 
-  /** Starts one component (idempotent), on the ports and data it had before. */
+  /** Starts one component (idempotent), on the ports and data it had before; once more if it dies starting. */
   async start(name: ComponentName): Promise<void> {
     if (this.isRunning(name)) return;
     await step(`start ${name}`, async () => {
-      switch (name) {
-        case ETCD:
-          await startEtcd(this.stateDir, this.tools.etcd, this.config);
-          break;
-        case KUBE_APISERVER:
-          await startApiserver(this.stateDir, this.tools.kubeApiserver, this.config, this.pki);
-          break;
-        case KAFKA:
-          await startKafka(this.stateDir, this.tools.kafkaLibs, this.config, this.pki);
-          break;
+      try {
+        await this.launch(name);
+      } catch (error) {
+        if (!(error instanceof ExitedDuringStartup)) throw error;
+        progress(`${error.message}\nstarting ${name} once more`);
+        await this.launch(name);
       }
     });
+  }
+
+  private async launch(name: ComponentName): Promise<void> {
+    switch (name) {
+      case ETCD:
+        await startEtcd(this.stateDir, this.tools.etcd, this.config);
+        break;
+      case KUBE_APISERVER:
+        await startApiserver(this.stateDir, this.tools.kubeApiserver, this.config, this.pki);
+        break;
+      case KAFKA:
+        await startKafka(this.stateDir, this.tools.kafkaLibs, this.config, this.pki);
+        break;
+    }
   }
 
   /** Compacts etcd to its current revision, so that any older resourceVersion answers 410 Gone. */

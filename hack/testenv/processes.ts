@@ -29,8 +29,16 @@ function recordPath(stateDir: string, name: string): string {
   return join(stateDir, PID_DIR, `${name}.json`);
 }
 
+/**
+ * The processes this process started, by pid, with how each ended once it has. While we are their parent this is
+ * the authority: a command line is not an identity while a process starts (between exec and the kernel's setting
+ * up of its arguments /proc/<pid>/cmdline reads empty), which once made a live kube-apiserver look dead.
+ */
+const children = new Map<number, string | undefined>();
+
 /** True when the pid is alive and still runs the command we started (guards against pid reuse). */
 export function isOurs(record: ProcessRecord): boolean {
+  if (children.has(record.pid)) return children.get(record.pid) === undefined;
   try {
     const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
     return cmdline[0] === record.command;
@@ -53,9 +61,14 @@ export function startProcess(
   const fd = openSync(log, 'a');
   try {
     const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
-    if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`could not start ${name} (${command})`);
+    children.set(pid, undefined);
+    child.once('exit', (code, signal) => {
+      children.set(pid, signal === null ? `exit code ${String(code)}` : `killed by ${signal}`);
+    });
     child.unref();
-    const record: ProcessRecord = { name, pid: child.pid, command, args, log };
+    const record: ProcessRecord = { name, pid, command, args, log };
     writeFileSync(recordPath(stateDir, name), JSON.stringify(record, null, 2));
     return record;
   } finally {
@@ -107,6 +120,9 @@ export async function stopProcess(stateDir: string, name: string, graceMs = 15_0
   rmSync(recordPath(stateDir, name), { force: true });
 }
 
+/** A process that ended before it became ready: often transient on a loaded machine, so worth one more start. */
+export class ExitedDuringStartup extends Error {}
+
 /** Polls a readiness check until it passes, the process dies, or the timeout ends, each with a clear error. */
 export async function waitReady(
   record: ProcessRecord,
@@ -116,8 +132,9 @@ export async function waitReady(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!isOurs(record)) {
-      throw new Error(
-        `${record.name} exited during start-up; last lines of ${record.log}:\n${tail(record.log)}`,
+      const ending = children.get(record.pid);
+      throw new ExitedDuringStartup(
+        `${record.name} exited during start-up${ending === undefined ? '' : ` (${ending})`}; last lines of ${record.log}:\n${tail(record.log)}`,
       );
     }
     if (await ready().catch(() => false)) return;
