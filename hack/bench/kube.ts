@@ -9,7 +9,7 @@ import { KubeClient } from '../../src/runtime/kube/client.js';
 const COLLECTION = `/apis/${GROUP}/${VERSION}/${PLURAL}`;
 
 export interface RegistrationObject {
-  metadata: { name: string; resourceVersion?: string; deletionTimestamp?: string };
+  metadata: { name: string; resourceVersion?: string; deletionTimestamp?: string; finalizers?: string[] };
   status?: { conditions?: { type: string; status: string }[] };
 }
 

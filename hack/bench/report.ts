@@ -2,10 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { diagnose } from './diagnose.js';
+import { STAGE_NAMES } from './latency.js';
 import type { PhaseProfile } from './profile.js';
 import type { ScalePoint } from './scale.js';
 import { judgeTargets, type Results, type Target } from './results.js';
-import { growth, total, type Summary } from './stats.js';
+import { growth, summarize, total, type Summary } from './stats.js';
 import { barChart, cdfChart, lineChart } from './svg.js';
 
 const MiB = 1024 * 1024;
@@ -168,7 +169,9 @@ function latencySection(r: Results, report: Report): void {
     '## Registration and deregistration latency (operator warm)',
     '',
     `${l.count} ClusterRegistrations, one at a time, after 10 unmeasured ones (operator: ${l.operator}, ` +
-      '`--max-concurrent-reconciles 16`). Registration: from sending the create request to the register record ' +
+      '`--max-concurrent-reconciles 16`); each request waits until the operator has finished with the previous ' +
+      'object (its status written, or the object gone), so no registration queues behind another. ' +
+      'Registration: from sending the create request to the register record ' +
       'arriving at a kafkajs consumer with a 10 ms fetch wait (the broker answers a fetch as soon as a record is there). ' +
       'Deregistration: from sending the delete request to the tombstone arriving, and to the watch event saying the ' +
       'object is gone (the operator has removed its finalizer).',
@@ -179,6 +182,23 @@ function latencySection(r: Results, report: Report): void {
     summaryRow('delete to object gone (ms)', l.goneSummary),
     '',
   );
+  if (l.stages !== undefined) {
+    const { stages } = l;
+    const row = (key: keyof typeof STAGE_NAMES): string =>
+      summaryRow(STAGE_NAMES[key], summarize(stages[key]));
+    report.add(
+      "Where a registration's time goes: each stage in ms from the create request, as the bench's own watch and " +
+        'consumer see it.',
+      '',
+      ...SUMMARY_HEADER,
+      row('created'),
+      row('seen'),
+      row('finalized'),
+      summaryRow('register record in the topic', l.registerSummary),
+      row('statusWritten'),
+      '',
+    );
+  }
   report.plot(
     'latency-cdf.svg',
     cdfChart('Latency, operator warm', 'ms', [
