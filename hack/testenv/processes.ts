@@ -19,11 +19,13 @@ export interface ProcessRecord {
   command: string;
   args: string[];
   log: string;
+  /** The process's start time (/proc/<pid>/stat field 22, clock ticks since boot): with the pid, its identity. */
+  startTime?: number;
 }
 
 const PID_DIR = 'pids';
 /** Folders of an environment that hold data, never nested environments: not worth walking. */
-const DATA_DIRS = new Set([PID_DIR, 'etcd', 'kafka', 'pki', 'logs', 'bin', 'kube-certs']);
+const DATA_DIRS = new Set([PID_DIR, 'etcd', 'kafka', 'pki', 'logs', 'bin', 'kube-certs', 'node']);
 
 function recordPath(stateDir: string, name: string): string {
   return join(stateDir, PID_DIR, `${name}.json`);
@@ -36,9 +38,32 @@ function recordPath(stateDir: string, name: string): string {
  */
 const children = new Map<number, string | undefined>();
 
-/** True when the pid is alive and still runs the command we started (guards against pid reuse). */
+/**
+ * When the process with this pid started (clock ticks since boot), or undefined when there is none. The field
+ * count starts after the command name, which is in parentheses and may itself hold spaces or parentheses.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state), so field 22 (starttime) is fields[19].
+    const startTime = Number(fields[19]);
+    return Number.isInteger(startTime) ? startTime : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the pid is alive and is still the process we started. pid_max is 32768 here and a test run forks
+ * thousands of processes, so a pid (even with the same command) is soon someone else's: the start time, which
+ * no exec changes and no other process shares with the same pid, tells ours apart. Records written before the
+ * start time was kept fall back to the command line.
+ */
 export function isOurs(record: ProcessRecord): boolean {
+  if (record.startTime !== undefined && processStartTime(record.pid) !== record.startTime) return false;
   if (children.has(record.pid)) return children.get(record.pid) === undefined;
+  if (record.startTime !== undefined) return true;
   try {
     const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
     return cmdline[0] === record.command;
@@ -68,7 +93,7 @@ export function startProcess(
       children.set(pid, signal === null ? `exit code ${String(code)}` : `killed by ${signal}`);
     });
     child.unref();
-    const record: ProcessRecord = { name, pid, command, args, log };
+    const record: ProcessRecord = { name, pid, command, args, log, startTime: processStartTime(pid) };
     writeFileSync(recordPath(stateDir, name), JSON.stringify(record, null, 2));
     return record;
   } finally {
