@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, run } from './exec.js';
+import { provisionImageTools } from './image-tools.js';
 import { cacheRoot, repoRoot } from './paths.js';
 import { progress, step } from './progress.js';
 import { versions } from './versions.js';
@@ -168,6 +169,7 @@ export async function provision(): Promise<Toolchain> {
     Promise.all(mvnBuilds.map(buildOne)),
   ]);
   await requireTools(['java', 'openssl']);
+  await provisionImageTools();
   return {
     kubeApiserver: join(root, components.kubernetes.dir, 'kube-apiserver'),
     kubectl: join(root, components.kubernetes.dir, 'kubectl'),
