@@ -6,7 +6,12 @@ import { defaultStateDir } from './paths.js';
 import { allRecords, isOurs } from './processes.js';
 import { cachedComponents } from './provision.js';
 
-async function up(stateDir: string): Promise<void> {
+/** A node comes up with the rest unless `--no-node` or TESTENV_NODE=0 asks for the quicker environment. */
+function wantNode(args: string[]): boolean {
+  return !args.includes('--no-node') && process.env.TESTENV_NODE !== '0';
+}
+
+async function up(stateDir: string, node: boolean): Promise<void> {
   const started = Date.now();
   const external = externalEnvironment();
   const envFile = join(stateDir, 'env');
@@ -18,7 +23,7 @@ async function up(stateDir: string): Promise<void> {
       'KUBECONFIG and KAFKA_BROKERS are set: using that cluster and broker, provisioning nothing.\n',
     );
   } else {
-    await Environment.up(stateDir);
+    await Environment.up(stateDir, { node });
   }
   process.stderr.write(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s; variables in ${envFile}:\n`);
   process.stdout.write(
@@ -35,7 +40,7 @@ function status(stateDir: string): void {
   if (records.length === 0) process.stdout.write(`nothing running from ${stateDir}\n`);
   for (const { stateDir: dir, record } of records) {
     const state = isOurs(record) ? `running, pid ${record.pid}` : 'stopped';
-    process.stdout.write(`${record.name.padEnd(15)} ${state.padEnd(22)} ${dir}  log: ${record.log}\n`);
+    process.stdout.write(`${record.name.padEnd(23)} ${state.padEnd(22)} ${dir}  log: ${record.log}\n`);
   }
   const envFile = join(stateDir, 'env');
   if (existsSync(envFile)) process.stdout.write(`env file: ${envFile}\n`);
@@ -45,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const stateDir = defaultStateDir();
   switch (argv[0]) {
     case 'up':
-      await up(stateDir);
+      await up(stateDir, wantNode(argv.slice(1)));
       return 0;
     case 'down': {
       const stopped = await downAll(stateDir);
@@ -57,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       process.stderr.write(
-        'usage: npm run testenv -- up | down | status   (state in $TESTENV_DIR, default .testenv/)\n',
+        'usage: npm run testenv -- up [--no-node] | down | status   (state in $TESTENV_DIR, default .testenv/;\n' +
+          '       TESTENV_NODE=0 also leaves the node out)\n',
       );
       return 2;
   }

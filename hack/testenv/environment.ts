@@ -4,6 +4,17 @@ import { loadOrCreateConfig, type EnvConfig } from './config.js';
 import { ETCD, startEtcd } from './etcd.js';
 import { KAFKA, kafkaAddresses, startKafka } from './kafka.js';
 import { apiserverUrl, KUBE_APISERVER, startApiserver, writeKubeconfigs } from './kube.js';
+import { existingNodeLayout, type NodeLayout } from './node/layout.js';
+import {
+  apiserverNodeOptions,
+  kafkaPodListeners,
+  nodeSans,
+  nodeVars,
+  prepareNode,
+  startNode,
+  startRuntime,
+  stopNode,
+} from './node/node.js';
 import { ensurePki, type Pki } from './pki.js';
 import { allRecords, ExitedDuringStartup, isOurs, readRecord, stopProcess } from './processes.js';
 import { progress, step } from './progress.js';
@@ -16,6 +27,8 @@ export interface UpOptions {
   kube?: boolean;
   /** Start the Kafka broker (default true). */
   kafka?: boolean;
+  /** Start a node beside the API server: hack/testenv/node (default false; `testenv up` and `npm test` ask for one). */
+  node?: boolean;
 }
 
 /** The variables a test, the demo or a user's shell gets: written to `<state>/env` as KEY=VALUE lines. */
@@ -28,7 +41,8 @@ export class Environment {
     readonly tools: Toolchain,
     readonly config: EnvConfig,
     readonly pki: Pki,
-    private readonly options: Required<UpOptions>,
+    private readonly options: Required<Omit<UpOptions, 'node'>>,
+    readonly node: NodeLayout | undefined,
   ) {}
 
   /** Provisions what is missing, then starts (or finds running) every requested component and waits for it. */
@@ -36,18 +50,29 @@ export class Environment {
     const tools = await provision();
     mkdirSync(stateDir, { recursive: true });
     const config = await loadOrCreateConfig(stateDir);
-    const pki = await ensurePki(stateDir);
-    const env = new Environment(stateDir, tools, config, pki, {
-      kube: options.kube ?? true,
-      kafka: options.kafka ?? true,
-    });
+    const kube = options.kube ?? true;
+    const node =
+      options.node === true && kube ? await prepareNode(stateDir, config.ports.apiserver) : undefined;
+    const pki = await ensurePki(stateDir, node === undefined ? [] : nodeSans(node));
+    const env = new Environment(stateDir, tools, config, pki, { kube, kafka: options.kafka ?? true }, node);
     env.linkBin();
     const starts: Promise<void>[] = [];
     if (env.options.kube) {
+      const runtime = node === undefined ? undefined : startRuntime(node);
       starts.push(
         (async () => {
           await env.start(ETCD);
           await env.start(KUBE_APISERVER);
+          if (node === undefined) return;
+          await runtime;
+          const admin = writeKubeconfigs(stateDir, config, pki).admin;
+          await startNode(
+            node,
+            { ...tools.node, kubectl: tools.kubectl },
+            pki,
+            admin,
+            config.ports.apiserver,
+          );
         })(),
       );
     }
@@ -63,8 +88,9 @@ export class Environment {
       throw new Error(`no environment in ${stateDir}: run up first`);
     const tools = await provision();
     const config = await loadOrCreateConfig(stateDir);
-    const pki = await ensurePki(stateDir);
-    return new Environment(stateDir, tools, config, pki, { kube: true, kafka: true });
+    const node = existingNodeLayout(stateDir);
+    const pki = await ensurePki(stateDir, node === undefined ? [] : nodeSans(node));
+    return new Environment(stateDir, tools, config, pki, { kube: true, kafka: true }, node);
   }
 
   /** A folder holding kubectl, helm, etcd and kube-apiserver: `TESTENV_BIN`. */
@@ -106,10 +132,22 @@ export class Environment {
         await startEtcd(this.stateDir, this.tools.etcd, this.config);
         break;
       case KUBE_APISERVER:
-        await startApiserver(this.stateDir, this.tools.kubeApiserver, this.config, this.pki);
+        await startApiserver(
+          this.stateDir,
+          this.tools.kubeApiserver,
+          this.config,
+          this.pki,
+          this.node && apiserverNodeOptions(this.node),
+        );
         break;
       case KAFKA:
-        await startKafka(this.stateDir, this.tools.kafkaLibs, this.config, this.pki);
+        await startKafka(
+          this.stateDir,
+          this.tools.kafkaLibs,
+          this.config,
+          this.pki,
+          this.node === undefined ? [] : kafkaPodListeners(this.node),
+        );
         break;
     }
   }
@@ -160,6 +198,7 @@ export class Environment {
         KAFKA_LIBS: this.tools.kafkaLibs,
       });
     }
+    if (this.node !== undefined) Object.assign(vars, nodeVars(this.node));
     return vars;
   }
 
@@ -185,6 +224,9 @@ export async function downAll(stateDir: string): Promise<string[]> {
   const order = [KUBE_APISERVER, KAFKA, ETCD];
   records.sort((a, b) => order.indexOf(a.record.name) - order.indexOf(b.record.name));
   const stopped: string[] = [];
+  // Nodes first (the kubelet before the API server), with what their pods leave behind.
+  for (const dir of new Set([stateDir, ...records.map((r) => r.stateDir)]))
+    stopped.push(...(await stopNode(dir)));
   for (const { stateDir: dir, record } of records) {
     if (isOurs(record)) stopped.push(`${record.name} (pid ${record.pid})`);
     await stopProcess(dir, record.name);

@@ -24,10 +24,21 @@ export function kafkaAddresses(config: EnvConfig) {
   };
 }
 
-function serverProperties(stateDir: string, config: EnvConfig, pki: Pki): string {
+/** A listener beyond the loopback ones (the node's pods reach these): bound on loopback, advertised elsewhere. */
+export interface ExtraListener {
+  name: string;
+  protocol: 'PLAINTEXT' | 'SASL_SSL';
+  port: number;
+  advertisedHost: string;
+}
+
+function serverProperties(stateDir: string, config: EnvConfig, pki: Pki, extra: ExtraListener[]): string {
   const p = config.ports;
   const { plain } = config.kafkaUsers;
   const listeners = `PLAINTEXT://127.0.0.1:${p.kafkaPlaintext},SASL_PLAINTEXT://127.0.0.1:${p.kafkaSaslPlaintext},SASL_SSL://127.0.0.1:${p.kafkaSaslSsl},SSL://127.0.0.1:${p.kafkaSsl}`;
+  const bound = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
+  const advertised = extra.map((l) => `,${l.name}://${l.advertisedHost}:${l.port}`).join('');
+  const protocols = extra.map((l) => `,${l.name}:${l.protocol}`).join('');
   const jaas = (listener: string) => [
     `listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${plain.username}="${plain.password}";`,
     `listener.name.${listener}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
@@ -37,14 +48,15 @@ function serverProperties(stateDir: string, config: EnvConfig, pki: Pki): string
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${p.kafkaController}`,
-    `listeners=${listeners},CONTROLLER://127.0.0.1:${p.kafkaController}`,
-    `advertised.listeners=${listeners}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:PLAINTEXT',
+    `listeners=${listeners}${bound},CONTROLLER://127.0.0.1:${p.kafkaController}`,
+    `advertised.listeners=${listeners}${advertised}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:PLAINTEXT${protocols}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
     ...jaas('sasl_plaintext'),
     ...jaas('sasl_ssl'),
+    ...extra.filter((l) => l.protocol === 'SASL_SSL').flatMap((l) => jaas(l.name.toLowerCase())),
     'ssl.keystore.type=PEM',
     `ssl.keystore.location=${pki.serverKeystore}`,
     'ssl.truststore.type=PEM',
@@ -93,11 +105,12 @@ export async function startKafka(
   kafkaLibs: string,
   config: EnvConfig,
   pki: Pki,
+  extraListeners: ExtraListener[] = [],
 ): Promise<ProcessRecord> {
   const dir = join(stateDir, 'kafka');
   mkdirSync(dir, { recursive: true });
   const properties = join(dir, 'server.properties');
-  writeFileSync(properties, serverProperties(stateDir, config, pki), { mode: 0o600 });
+  writeFileSync(properties, serverProperties(stateDir, config, pki, extraListeners), { mode: 0o600 });
   writeFileSync(join(dir, 'log4j.properties'), log4j);
   if (!existsSync(join(dir, 'data', 'meta.properties'))) {
     // KRaft keeps SCRAM credentials in its metadata log; they are seeded when the storage is formatted.

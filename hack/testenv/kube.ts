@@ -3,6 +3,7 @@ import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import type { EnvConfig } from './config.js';
 import { etcdUrl } from './etcd.js';
+import type { ApiserverNodeOptions } from './node/node.js';
 import type { Pki } from './pki.js';
 import { startProcess, waitReady, type ProcessRecord } from './processes.js';
 
@@ -80,6 +81,7 @@ export async function startApiserver(
   apiserverBin: string,
   config: EnvConfig,
   pki: Pki,
+  node?: ApiserverNodeOptions,
 ): Promise<ProcessRecord> {
   const tokens = join(stateDir, 'tokens.csv');
   writeFileSync(
@@ -91,21 +93,28 @@ export async function startApiserver(
     `--etcd-servers=${etcdUrl(config)}`,
     `--secure-port=${config.ports.apiserver}`,
     '--bind-address=127.0.0.1',
-    // There is no default route here, and no kubelet to reconcile endpoints for.
-    '--advertise-address=127.0.0.1',
-    '--endpoint-reconciler-type=none',
+    ...(node === undefined
+      ? // There is no default route here, and no kubelet to reconcile endpoints for.
+        ['--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none']
+      : // The `kubernetes` Service points where the node's pods reach us (hack/testenv/node/network.ts).
+        [
+          `--advertise-address=${node.advertiseAddress}`,
+          `--kubelet-client-certificate=${pki.clientCert}`,
+          `--kubelet-client-key=${pki.clientKey}`,
+          '--kubelet-preferred-address-types=InternalIP',
+        ]),
     `--cert-dir=${join(stateDir, 'kube-certs')}`,
     `--tls-cert-file=${pki.serverCert}`,
     `--tls-private-key-file=${pki.serverKey}`,
     `--client-ca-file=${pki.caCert}`,
     `--token-auth-file=${tokens}`,
-    '--authorization-mode=RBAC',
-    '--service-cluster-ip-range=10.0.0.0/24',
+    `--authorization-mode=${node === undefined ? 'RBAC' : 'Node,RBAC'}`,
+    `--service-cluster-ip-range=${node?.serviceCidr ?? '10.0.0.0/24'}`,
     `--service-account-issuer=${apiserverUrl(config)}`,
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    // No controller-manager mints service account tokens, so pods could not be admitted with this plugin.
-    '--disable-admission-plugins=ServiceAccount',
+    // Without a node no controller-manager makes service accounts, so pods could not be admitted with this plugin.
+    ...(node === undefined ? ['--disable-admission-plugins=ServiceAccount'] : []),
     '--allow-privileged=true',
     '--v=1',
   ]);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec.js';
 
@@ -18,10 +18,11 @@ export interface Pki {
 
 const DAYS = '3650';
 
-async function signed(
+/** A key and a certificate for `subject` (e.g. `/CN=name/O=group`) signed by the CA, in `dir/<name>.{key,crt}`. */
+export async function signed(
   dir: string,
   name: string,
-  cn: string,
+  subject: string,
   extensions: string,
   ca: { cert: string; key: string },
 ) {
@@ -41,7 +42,7 @@ async function signed(
     '-out',
     csr,
     '-subj',
-    `/CN=${cn}`,
+    subject,
   ]);
   await run('openssl', [
     'x509',
@@ -63,8 +64,31 @@ async function signed(
   return { key, cert };
 }
 
-/** Creates the environment's PKI once; later calls return the existing files so restarts keep trust. */
-export async function ensurePki(stateDir: string): Promise<Pki> {
+const SERVER_SANS = ['IP:127.0.0.1', 'DNS:localhost'];
+
+function serverExtensions(sans: string[]): string {
+  return (
+    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
+    `subjectAltName=${sans.join(',')}\n`
+  );
+}
+
+async function issueServer(dir: string, pki: Pki, sans: string[]): Promise<void> {
+  await signed(dir, 'server', '/CN=localhost', serverExtensions(sans), { cert: pki.caCert, key: pki.caKey });
+  await run('sh', [
+    '-c',
+    `cat "${pki.serverKey}" "${pki.serverCert}" "${pki.caCert}" > "${pki.serverKeystore}"`,
+  ]);
+  writeFileSync(join(dir, 'server.sans'), sans.join(','));
+}
+
+/**
+ * Creates the environment's PKI once; later calls return the existing files so restarts keep trust. The
+ * server certificate (API server and broker) names loopback and `extraSans` (the node's: the `kubernetes`
+ * Service's address and the host end of the node's link, which pods dial); it is issued again, by the same CA,
+ * when those change.
+ */
+export async function ensurePki(stateDir: string, extraSans: string[] = []): Promise<Pki> {
   const dir = join(stateDir, 'pki');
   const pki: Pki = {
     caCert: join(dir, 'ca.crt'),
@@ -77,7 +101,12 @@ export async function ensurePki(stateDir: string): Promise<Pki> {
     serviceAccountKey: join(dir, 'service-account.key'),
     serviceAccountPub: join(dir, 'service-account.pub'),
   };
-  if (existsSync(pki.serviceAccountPub)) return pki;
+  const sans = [...SERVER_SANS, ...extraSans];
+  if (existsSync(pki.serviceAccountPub)) {
+    const issued = existsSync(join(dir, 'server.sans')) ? readFileSync(join(dir, 'server.sans'), 'utf8') : '';
+    if (issued !== sans.join(',') && extraSans.length > 0) await issueServer(dir, pki, sans);
+    return pki;
+  }
   mkdirSync(dir, { recursive: true });
   await run('openssl', [
     'req',
@@ -95,25 +124,14 @@ export async function ensurePki(stateDir: string): Promise<Pki> {
     '/CN=cluster-registry-operator testenv CA',
   ]);
   const ca = { cert: pki.caCert, key: pki.caKey };
-  await signed(
-    dir,
-    'server',
-    'localhost',
-    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
-      'subjectAltName=IP:127.0.0.1,DNS:localhost\n',
-    ca,
-  );
+  await issueServer(dir, pki, sans);
   await signed(
     dir,
     'client',
-    'testenv-client',
+    '/CN=testenv-client',
     'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
     ca,
   );
-  await run('sh', [
-    '-c',
-    `cat "${pki.serverKey}" "${pki.serverCert}" "${pki.caCert}" > "${pki.serverKeystore}"`,
-  ]);
   await run('openssl', [
     'genpkey',
     '-algorithm',

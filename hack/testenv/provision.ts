@@ -14,6 +14,8 @@ export interface Toolchain {
   helm: string;
   /** Folder of the Kafka broker's jars (the classpath). */
   kafkaLibs: string;
+  /** The node's components (hack/testenv/node), built from the same module as kube-apiserver. */
+  node: { kubelet: string; kubeControllerManager: string; kubeScheduler: string; kubeProxy: string };
 }
 
 interface Component {
@@ -37,26 +39,36 @@ const kubeVersionFlags = (() => {
   return flags.join(' ');
 })();
 
-const components: Record<'kubernetes' | 'etcd' | 'helm' | 'kafka', Component> = {
+/** Builds commands of the pinned k8s.io/kubernetes module (hack/tools/kubernetes) into a folder. */
+async function buildKubernetes(out: string, commands: string[]): Promise<void> {
+  await run(
+    'go',
+    [
+      'build',
+      '-trimpath',
+      '-ldflags',
+      `-s -w ${kubeVersionFlags}`,
+      '-o',
+      `${out}/`,
+      ...commands.map((command) => `k8s.io/kubernetes/cmd/${command}`),
+    ],
+    { cwd: join(repoRoot, 'hack/tools/kubernetes'), echo: true },
+  );
+}
+
+const NODE_COMMANDS = ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'];
+
+const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm' | 'kafka', Component> = {
   kubernetes: {
     dir: `kubernetes-${versions.kubernetes}`,
     needs: 'go',
-    build: async (out) => {
-      await run(
-        'go',
-        [
-          'build',
-          '-trimpath',
-          '-ldflags',
-          `-s -w ${kubeVersionFlags}`,
-          '-o',
-          `${out}/`,
-          'k8s.io/kubernetes/cmd/kube-apiserver',
-          'k8s.io/kubernetes/cmd/kubectl',
-        ],
-        { cwd: join(repoRoot, 'hack/tools/kubernetes'), echo: true },
-      );
-    },
+    build: (out) => buildKubernetes(out, ['kube-apiserver', 'kubectl']),
+  },
+  // A folder of its own: the control plane's folder stays as it was built, and the node builds on its own.
+  kubernetesNode: {
+    dir: `kubernetes-node-${versions.kubernetes}`,
+    needs: 'go',
+    build: (out) => buildKubernetes(out, NODE_COMMANDS),
   },
   etcd: {
     dir: `etcd-${versions.etcd}`,
@@ -176,6 +188,12 @@ export async function provision(): Promise<Toolchain> {
     etcd: join(root, components.etcd.dir, 'etcd'),
     helm: join(root, components.helm.dir, 'helm'),
     kafkaLibs: join(root, components.kafka.dir, 'libs'),
+    node: {
+      kubelet: join(root, components.kubernetesNode.dir, 'kubelet'),
+      kubeControllerManager: join(root, components.kubernetesNode.dir, 'kube-controller-manager'),
+      kubeScheduler: join(root, components.kubernetesNode.dir, 'kube-scheduler'),
+      kubeProxy: join(root, components.kubernetesNode.dir, 'kube-proxy'),
+    },
   };
 }
 
