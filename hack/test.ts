@@ -56,7 +56,8 @@ async function main(): Promise<number> {
   try {
     await downAll(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
-    const env = await Environment.up(stateDir);
+    // The node (hack/testenv/node) is what test/cluster runs pods on; TESTENV_NODE=0 leaves it out.
+    const env = await Environment.up(stateDir, { node: process.env.TESTENV_NODE !== '0' });
     return await runNodeTests(files, env.vars());
   } finally {
     await teardown();
