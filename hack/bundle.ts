@@ -102,7 +102,7 @@ export async function bundle(
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'esm',
     minify: true,
     // Licence comments of the bundled packages go to the end of the file, as their licences ask.

@@ -14,6 +14,8 @@ export interface Toolchain {
   helm: string;
   /** Folder of the Kafka broker's jars (the classpath). */
   kafkaLibs: string;
+  /** The pinned Node that runs the tests and the bundle (versions.node). */
+  node: string;
 }
 
 interface Component {
@@ -169,13 +171,14 @@ export async function provision(): Promise<Toolchain> {
     Promise.all(mvnBuilds.map(buildOne)),
   ]);
   await requireTools(['java', 'openssl']);
-  await provisionImageTools();
+  const { node } = await provisionImageTools();
   return {
     kubeApiserver: join(root, components.kubernetes.dir, 'kube-apiserver'),
     kubectl: join(root, components.kubernetes.dir, 'kubectl'),
     etcd: join(root, components.etcd.dir, 'etcd'),
     helm: join(root, components.helm.dir, 'helm'),
     kafkaLibs: join(root, components.kafka.dir, 'libs'),
+    node,
   };
 }
 
