@@ -2,8 +2,6 @@
 // the image: no node_modules, no package.json, no sources.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { imageNodeFlags } from '../../../hack/bundle.js';
@@ -13,14 +11,6 @@ import { buildBundle, repoRoot } from './support.js';
 
 /** A budget with room to grow, that a dependency pulled in by mistake (a second Kubernetes client, say) breaks. */
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
-
-test('the image build without Docker (hack/build-image.sh) leaves a bundle that runs alone', async (t) => {
-  const out = await mkdtemp(join(tmpdir(), 'cro-image-'));
-  t.after(() => rm(out, { recursive: true, force: true }));
-  const built = await exec('bash', [join(repoRoot, 'hack', 'build-image.sh'), out]);
-  assert.equal(built.code, 0, `${built.stdout}\n${built.stderr}`);
-  assert.match(built.stdout, /^ok: cluster-registry-operator /m);
-});
 
 test('the bundle runs alone: --version, --help, crd', async (t) => {
   const { file, bytes } = await buildBundle(t);
