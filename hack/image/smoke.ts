@@ -51,7 +51,9 @@ export async function startImage(archive: string, reference: string): Promise<Ru
     run: (args) => {
       count += 1;
       const id = `smoke-${String(process.pid)}-${String(count)}`;
-      return containerd.ctr(['run', '--rm', '--read-only', reference, id, ...args], 'k8s.io');
+      // runc's state and the stdio fifos in containerd's folder too, not under /run/containerd.
+      const own = ['--runc-root', join(containerd.dir, 'runc'), '--fifo-dir', join(containerd.dir, 'fifo')];
+      return containerd.ctr(['run', '--rm', '--read-only', ...own, reference, id, ...args], 'k8s.io');
     },
     stop: () => containerd.stop(),
   };
