@@ -1,8 +1,8 @@
-# The operator image: one bundled file (npm run bundle) on a distroless Node 20 base. No npm, no shell, no
+# The operator image: one bundled file (npm run bundle) on a distroless Node 24 base. No npm, no shell, no
 # node_modules at run time; runs as the base's nonroot user (65532), which the chart's securityContext expects.
-# hack/build-image.sh runs the same build steps without Docker and checks the result.
+# `npm run image` (hack/image/) builds the same image without Docker, reading this file's runtime stage.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY hack ./hack
 COPY src ./src
 RUN npm run bundle
 
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
 COPY --from=build /src/dist/bundle/cluster-registry-operator.mjs /app/cluster-registry-operator.mjs
 USER 65532:65532
 # The base's entrypoint is node itself; `run` by default, so `docker run IMAGE` starts the operator.

@@ -1,13 +1,17 @@
 // `npm run bundle`: the whole CLI (operator, `crd`, `uninstall-hook`) and its dependencies in one ESM file,
 // dist/bundle/cluster-registry-operator.mjs, which runs with plain `node` and no node_modules. The image ships
 // only this file on a Node base (see Dockerfile), so its size is the image's size beyond the base.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { runtimeStage } from './image/dockerfile.js';
 import { repoRoot } from './testenv/paths.js';
 
 export const BUNDLE_FILE = join(repoRoot, 'dist', 'bundle', 'cluster-registry-operator.mjs');
+
+/** Written beside the bundle: the npm packages in it (package-lock.json's keys), for the image's SBOM. */
+export const bundlePackagesFile = (outfile: string) => outfile.replace(/\.mjs$/, '.packages.json');
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -80,29 +84,36 @@ function heaviestPackages(metafile: Metafile, count: number): string[] {
  * so that whatever runs the bundle as the image does (the bench, the chart tests) runs exactly what ships.
  */
 export function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
-  const form = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
-  const entry: unknown = form === undefined ? undefined : JSON.parse(form);
-  if (
-    !Array.isArray(entry) ||
-    !entry.every((part): part is string => typeof part === 'string') ||
-    !(entry.at(-1) ?? '').endsWith('.mjs')
-  ) {
+  const { entrypoint } = runtimeStage();
+  if (!(entrypoint.at(-1) ?? '').endsWith('.mjs')) {
     throw new Error('Dockerfile: expected ENTRYPOINT ["node", ...flags, "/app/....mjs"] in exec form');
   }
-  return entry.slice(1, -1);
+  return entrypoint.slice(1, -1);
+}
+
+/** The npm packages esbuild put into the bundle, as package-lock.json names them (`node_modules/...`). */
+function bundledPackages(metafile: Metafile): string[] {
+  const paths = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match =
+        /^(?:.*\/)?(node_modules\/(?:(?:@[^/]+\/)?[^/]+\/node_modules\/)*(?:@[^/]+\/)?[^/]+)\//.exec(path);
+      if (match?.[1] !== undefined && bytesInOutput > 0) paths.add(match[1]);
+    }
+  }
+  return [...paths].sort();
 }
 
 /** Tests bundle into a folder of their own, so that they never replace a file another process is running. */
 export async function bundle(
   outfile: string = BUNDLE_FILE,
-): Promise<{ bytes: number; gzipBytes: number; heaviest: string[] }> {
+): Promise<{ bytes: number; gzipBytes: number; heaviest: string[]; packages: string[] }> {
   const result = await build({
     entryPoints: [join(repoRoot, 'src', 'cli', 'main.ts')],
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'esm',
     minify: true,
     // Licence comments of the bundled packages go to the end of the file, as their licences ask.
@@ -116,7 +127,9 @@ export async function bundle(
   });
   const bytes = statSync(outfile).size;
   const gzipBytes = gzipSync(readFileSync(outfile)).length;
-  return { bytes, gzipBytes, heaviest: heaviestPackages(result.metafile, 6) };
+  const packages = bundledPackages(result.metafile);
+  writeFileSync(bundlePackagesFile(outfile), `${JSON.stringify(packages, null, 2)}\n`);
+  return { bytes, gzipBytes, heaviest: heaviestPackages(result.metafile, 6), packages };
 }
 
 if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {

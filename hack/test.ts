@@ -21,10 +21,11 @@ function selectFiles(prefixes: string[]): string[] {
     : all.filter((file) => prefixes.some((prefix) => file.startsWith(prefix)));
 }
 
-function runNodeTests(files: string[], vars: EnvVars): Promise<number> {
+/** The test files run on `node`: the pinned Node the image ships (TESTENV_NODE), not necessarily the machine's. */
+function runNodeTests(node: string, files: string[], vars: EnvVars): Promise<number> {
   return new Promise((resolveCode) => {
     const child = spawn(
-      process.execPath,
+      node,
       // Integration tests mostly wait on the API server and the broker, so more files than cores run at once.
       ['--import', 'tsx', '--test', '--test-concurrency=4', '--test-timeout=900000', ...files],
       { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...vars } },
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const external = externalEnvironment();
-  if (external !== undefined) return runNodeTests(files, external);
+  if (external !== undefined) return runNodeTests(external.TESTENV_NODE ?? process.execPath, files, external);
   // A run of its own, from empty data, inside .testenv so that `testenv down` also finds it.
   const stateDir = join(defaultStateDir(), 'test-run');
   const teardown = async () => {
@@ -56,9 +57,8 @@ async function main(): Promise<number> {
   try {
     await downAll(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
-    // The node (hack/testenv/node) is what test/cluster runs pods on; TESTENV_NODE=0 leaves it out.
-    const env = await Environment.up(stateDir, { node: process.env.TESTENV_NODE !== '0' });
-    return await runNodeTests(files, env.vars());
+    const env = await Environment.up(stateDir);
+    return await runNodeTests(env.tools.node, files, env.vars());
   } finally {
     await teardown();
   }

@@ -2,8 +2,17 @@
 // system's /run/containerd), its CRI plugin off, held as our child and stopped by its pid. `ctr()` runs ctr
 // against it. Used by the image tests and `npm run image`'s smoke test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, run } from '../testenv/exec.js';
 
@@ -15,6 +24,8 @@ export interface PrivateContainerd {
   /** Stops containerd (its pid), unmounts what it left under its folder, removes the folder. */
   stop: () => Promise<void>;
 }
+
+const SHIM_SOCKETS = '/run/containerd/s';
 
 function config(dir: string): string {
   return [
@@ -47,6 +58,8 @@ async function exited(child: ChildProcess, ms: number): Promise<boolean> {
 /** Starts containerd in `dir` (created; keep its path short: sockets have a 108-byte limit). */
 export async function startPrivateContainerd(dir: string): Promise<PrivateContainerd> {
   mkdirSync(dir, { recursive: true });
+  // containerd 1.6's shims put their sockets in /run/containerd/s whatever the config says.
+  const shimSockets = existsSync(SHIM_SOCKETS) ? undefined : SHIM_SOCKETS;
   const configFile = join(dir, 'config.toml');
   writeFileSync(configFile, config(dir));
   const address = join(dir, 'containerd.sock');
@@ -71,6 +84,16 @@ export async function startPrivateContainerd(dir: string): Promise<PrivateContai
       .sort((a, b) => b.length - a.length);
     for (const point of mounts) await exec('umount', ['-l', point]);
     rmSync(dir, { recursive: true, force: true });
+    // What our shims made there, if it is empty (another containerd may have started using it since).
+    if (shimSockets !== undefined) {
+      for (const empty of [shimSockets, dirname(shimSockets)]) {
+        try {
+          rmdirSync(empty);
+        } catch {
+          break;
+        }
+      }
+    }
   };
   const deadline = Date.now() + 30_000;
   for (;;) {

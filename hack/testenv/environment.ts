@@ -68,7 +68,7 @@ export class Environment {
           const admin = writeKubeconfigs(stateDir, config, pki).admin;
           await startNode(
             node,
-            { ...tools.node, kubectl: tools.kubectl },
+            { ...tools.kubeNode, kubectl: tools.kubectl },
             pki,
             admin,
             config.ports.apiserver,
@@ -171,7 +171,11 @@ export class Environment {
   }
 
   vars(): EnvVars {
-    const vars: EnvVars = { TESTENV_DIR: this.stateDir, TESTENV_BIN: this.binDir };
+    const vars: EnvVars = {
+      TESTENV_DIR: this.stateDir,
+      TESTENV_BIN: this.binDir,
+      TESTENV_NODE: this.tools.node,
+    };
     if (this.options.kube) {
       const kubeconfigs = writeKubeconfigs(this.stateDir, this.config, this.pki);
       Object.assign(vars, {
@@ -252,7 +256,10 @@ export function externalEnvironment(): EnvVars | undefined {
   if (KUBECONFIG === undefined || KAFKA_BROKERS === undefined) return undefined;
   const vars: EnvVars = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && (key === 'KUBECONFIG' || key.startsWith('KAFKA_') || key === 'TESTENV_BIN')) {
+    if (
+      value !== undefined &&
+      (key === 'KUBECONFIG' || key.startsWith('KAFKA_') || key === 'TESTENV_BIN' || key === 'TESTENV_NODE')
+    ) {
       vars[key] = value;
     }
   }

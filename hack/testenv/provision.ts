@@ -14,8 +14,10 @@ export interface Toolchain {
   helm: string;
   /** Folder of the Kafka broker's jars (the classpath). */
   kafkaLibs: string;
-  /** The node's components (hack/testenv/node), built from the same module as kube-apiserver. */
-  node: { kubelet: string; kubeControllerManager: string; kubeScheduler: string; kubeProxy: string };
+  /** The pinned Node that runs the tests and the bundle (versions.node). */
+  node: string;
+  /** The Kubernetes node's components (hack/testenv/node), built from the same module as kube-apiserver. */
+  kubeNode: { kubelet: string; kubeControllerManager: string; kubeScheduler: string; kubeProxy: string };
 }
 
 interface Component {
@@ -181,14 +183,15 @@ export async function provision(): Promise<Toolchain> {
     Promise.all(mvnBuilds.map(buildOne)),
   ]);
   await requireTools(['java', 'openssl']);
-  await provisionImageTools();
+  const { node } = await provisionImageTools();
   return {
     kubeApiserver: join(root, components.kubernetes.dir, 'kube-apiserver'),
     kubectl: join(root, components.kubernetes.dir, 'kubectl'),
     etcd: join(root, components.etcd.dir, 'etcd'),
     helm: join(root, components.helm.dir, 'helm'),
     kafkaLibs: join(root, components.kafka.dir, 'libs'),
-    node: {
+    node,
+    kubeNode: {
       kubelet: join(root, components.kubernetesNode.dir, 'kubelet'),
       kubeControllerManager: join(root, components.kubernetesNode.dir, 'kube-controller-manager'),
       kubeScheduler: join(root, components.kubernetesNode.dir, 'kube-scheduler'),
