@@ -8,6 +8,7 @@ import { ensurePki, type Pki } from './pki.js';
 import { allRecords, ExitedDuringStartup, isOurs, readRecord, stopProcess } from './processes.js';
 import { progress, step } from './progress.js';
 import { provision, type Toolchain } from './provision.js';
+import { kafkaVersion, type KafkaVersion } from './versions.js';
 
 export type ComponentName = typeof ETCD | typeof KUBE_APISERVER | typeof KAFKA;
 
@@ -16,6 +17,8 @@ export interface UpOptions {
   kube?: boolean;
   /** Start the Kafka broker (default true). */
   kafka?: boolean;
+  /** Which broker (default: `TESTENV_KAFKA_VERSION`, else the newest). */
+  kafkaVersion?: KafkaVersion;
 }
 
 /** The variables a test, the demo or a user's shell gets: written to `<state>/env` as KEY=VALUE lines. */
@@ -33,13 +36,15 @@ export class Environment {
 
   /** Provisions what is missing, then starts (or finds running) every requested component and waits for it. */
   static async up(stateDir: string, options: UpOptions = {}): Promise<Environment> {
-    const tools = await provision();
+    const version = options.kafkaVersion ?? kafkaVersion();
+    const tools = await provision(version);
     mkdirSync(stateDir, { recursive: true });
     const config = await loadOrCreateConfig(stateDir);
     const pki = await ensurePki(stateDir);
     const env = new Environment(stateDir, tools, config, pki, {
       kube: options.kube ?? true,
       kafka: options.kafka ?? true,
+      kafkaVersion: version,
     });
     env.linkBin();
     const starts: Promise<void>[] = [];
@@ -61,10 +66,11 @@ export class Environment {
   static async attach(stateDir: string): Promise<Environment> {
     if (!existsSync(join(stateDir, 'config.json')))
       throw new Error(`no environment in ${stateDir}: run up first`);
-    const tools = await provision();
+    const version = kafkaVersion();
+    const tools = await provision(version);
     const config = await loadOrCreateConfig(stateDir);
     const pki = await ensurePki(stateDir);
-    return new Environment(stateDir, tools, config, pki, { kube: true, kafka: true });
+    return new Environment(stateDir, tools, config, pki, { kube: true, kafka: true, kafkaVersion: version });
   }
 
   /** A folder holding kubectl, helm, etcd and kube-apiserver: `TESTENV_BIN`. */
@@ -109,7 +115,13 @@ export class Environment {
         await startApiserver(this.stateDir, this.tools.kubeApiserver, this.config, this.pki);
         break;
       case KAFKA:
-        await startKafka(this.stateDir, this.tools.kafkaLibs, this.config, this.pki);
+        await startKafka(
+          this.stateDir,
+          this.tools.kafkaLibs,
+          this.options.kafkaVersion,
+          this.config,
+          this.pki,
+        );
         break;
     }
   }
@@ -158,6 +170,7 @@ export class Environment {
         KAFKA_SCRAM_USERNAME: scram.username,
         KAFKA_SCRAM_PASSWORD: scram.password,
         KAFKA_LIBS: this.tools.kafkaLibs,
+        TESTENV_KAFKA_VERSION: this.options.kafkaVersion,
       });
     }
     return vars;
