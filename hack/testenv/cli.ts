@@ -5,6 +5,7 @@ import { downAll, Environment, externalEnvironment, readEnvFile } from './enviro
 import { defaultStateDir } from './paths.js';
 import { allRecords, isOurs } from './processes.js';
 import { cachedComponents } from './provision.js';
+import { defaultKafkaVersion, kafkaVersions } from './versions.js';
 
 async function up(stateDir: string): Promise<void> {
   const started = Date.now();
@@ -57,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       process.stderr.write(
-        'usage: npm run testenv -- up | down | status   (state in $TESTENV_DIR, default .testenv/)\n',
+        'usage: npm run testenv -- up | down | status   (state in $TESTENV_DIR, default .testenv/;\n' +
+          `  the broker: TESTENV_KAFKA_VERSION=${kafkaVersions.join(' or ')}, default ${defaultKafkaVersion})\n`,
       );
       return 2;
   }
