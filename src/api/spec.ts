@@ -12,6 +12,8 @@ import {
 } from './constants.js';
 import {
   BROKER_PATTERN,
+  DISPLAY_NAME_MESSAGE,
+  DISPLAY_NAME_PATTERN,
   duration,
   secretKey,
   secretName,
@@ -200,13 +202,12 @@ export const ClusterRegistrationSpecSchema = z
     clientId: ClientIdSchema,
     clusterName: z
       .string()
-      .min(1)
-      .max(253)
-      .regex(TOKEN_PATTERN, { error: TOKEN_MESSAGE })
+      .regex(DISPLAY_NAME_PATTERN, { error: DISPLAY_NAME_MESSAGE })
       .optional()
       .describe(
-        "Human-readable cluster name sent as the record's `cluster_name`. 1 to 253 characters of letters, " +
-          "digits, '-', '_' and '.'. Unset: the clientId.",
+        "Human-readable cluster name sent as the record's `cluster_name`, free text for the control plane: " +
+          '1 to 253 printable characters in any script (letters, digits, spaces, punctuation, symbols), no ' +
+          'control characters, not starting or ending with a space. Unset: the clientId.',
       ),
     region: z
       .string()
