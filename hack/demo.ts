@@ -9,9 +9,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse } from 'yaml';
 import { CRD_FILE } from '../src/api/crd.js';
-import { exec } from './testenv/exec.js';
+import { exec, type ExecResult } from './testenv/exec.js';
 import { downAll, Environment, externalEnvironment, type EnvVars } from './testenv/environment.js';
 import { defaultStateDir, repoRoot } from './testenv/paths.js';
+import { waitForCondition } from './testenv/wait-condition.js';
 
 const REGISTRY = 'cluster.registry';
 const NAMESPACE = 'cluster-registry-system';
@@ -20,17 +21,21 @@ function say(line: string): void {
   process.stdout.write(`\n== ${line}\n`);
 }
 
-function kubectlOf(vars: EnvVars) {
+function kubectlRunner(vars: EnvVars) {
   const bin = vars.TESTENV_BIN === undefined ? 'kubectl' : join(vars.TESTENV_BIN, 'kubectl');
-  return async (args: string[], stdin?: string): Promise<string> => {
-    const result = await exec(
-      bin,
-      ['--kubeconfig', vars.KUBECONFIG ?? '', ...args],
-      stdin === undefined ? {} : { stdin },
-    );
-    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
+  return (args: string[], stdin?: string): Promise<ExecResult> =>
+    exec(bin, ['--kubeconfig', vars.KUBECONFIG ?? '', ...args], stdin === undefined ? {} : { stdin });
+}
+
+/** kubectl's output; its error output, as an error, when it fails. */
+function succeeded(what: string, result: ExecResult): string {
+  if (result.code !== 0) throw new Error(`kubectl ${what}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function kubectlOf(run: ReturnType<typeof kubectlRunner>) {
+  return async (args: string[], stdin?: string): Promise<string> =>
+    succeeded(args.join(' '), await run(args, stdin));
 }
 
 /** Records name the object that sent them in this header (src/registration/records.ts). */
@@ -166,13 +171,15 @@ async function main(): Promise<void> {
     if (external === undefined) await downAll(stateDir);
   };
   const brokers = vars.KAFKA_BROKERS ?? '';
-  const kubectl = kubectlOf(vars);
+  const runKubectl = kubectlRunner(vars);
+  const kubectl = kubectlOf(runKubectl);
   try {
     await Promise.race([
       (async () => {
         say(`kubectl apply -f ${CRD_FILE}; namespace ${NAMESPACE}`);
         process.stdout.write(await kubectl(['apply', '-f', join(repoRoot, CRD_FILE)]));
-        await kubectl(['wait', '--for=condition=Established', 'crd/clusterregistrations.registry.kgroot.io']);
+        const crd = 'crd/clusterregistrations.registry.kgroot.io';
+        succeeded(`wait ${crd}`, await waitForCondition(runKubectl, crd, 'Established'));
         const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } };
         process.stdout.write(await kubectl(['apply', '-f', '-'], JSON.stringify(namespace)));
       })(),

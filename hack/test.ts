@@ -1,9 +1,16 @@
 // `npm test`: one local environment for the whole run, every test file through node's test runner, always torn down.
+// The tests whose outcome depends on the broker run again on the other Kafka line, against a broker of its own
+// beside the same API server.
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { downAll, Environment, externalEnvironment, type EnvVars } from './testenv/environment.js';
 import { defaultStateDir, repoRoot } from './testenv/paths.js';
+import { KAFKA } from './testenv/kafka.js';
+import { defaultKafkaVersion, kafkaVersion, kafkaVersions, type KafkaVersion } from './testenv/versions.js';
+
+/** The Kafka integration tests and the end-to-end tests: what runs on every broker version. */
+const BROKER_TESTS = ['test/integration/kafka/', 'test/integration/testenv/kafka.test.ts', 'test/e2e/'];
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -36,6 +43,17 @@ function runNodeTests(node: string, files: string[], vars: EnvVars): Promise<num
   });
 }
 
+/**
+ * Which files run on which broker: all on the default, the broker tests again on each other version.
+ * `TESTENV_KAFKA_VERSION=3.9.1 npm test` runs everything on that one only.
+ */
+function tiers(files: string[]): { version: KafkaVersion; files: string[] }[] {
+  if ((process.env.TESTENV_KAFKA_VERSION ?? '') !== '') return [{ version: kafkaVersion(), files }];
+  const again = files.filter((file) => BROKER_TESTS.some((prefix) => file.startsWith(prefix)));
+  const others = again.length === 0 ? [] : kafkaVersions.filter((v) => v !== defaultKafkaVersion);
+  return [{ version: defaultKafkaVersion, files }, ...others.map((version) => ({ version, files: again }))];
+}
+
 async function main(): Promise<number> {
   const files = selectFiles(process.argv.slice(2));
   if (files.length === 0) {
@@ -57,8 +75,31 @@ async function main(): Promise<number> {
   try {
     await downAll(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
-    const env = await Environment.up(stateDir);
-    return await runNodeTests(env.tools.node, files, env.vars());
+    const results: string[] = [];
+    let code = 0;
+    let kube: EnvVars | undefined;
+    for (const tier of tiers(files)) {
+      const started = Date.now();
+      process.stdout.write(`test: ${String(tier.files.length)} files on Kafka ${tier.version}\n`);
+      // The first tier's environment is whole; each later one is only a broker, nested in the first.
+      const env =
+        kube === undefined
+          ? await Environment.up(stateDir, { kafkaVersion: tier.version })
+          : await Environment.up(join(stateDir, `kafka-${tier.version}`), {
+              kube: false,
+              kafkaVersion: tier.version,
+            });
+      kube ??= env.vars();
+      const tierCode = await runNodeTests(env.tools.node, tier.files, { ...kube, ...env.vars() });
+      await env.stop(KAFKA); // the API server stays for the next tier
+      code ||= tierCode;
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      results.push(
+        `${String(tier.files.length)} files on Kafka ${tier.version}: ${tierCode === 0 ? 'passed' : 'FAILED'} (${seconds} s)`,
+      );
+    }
+    process.stdout.write(`\ntest: ${results.join('; ')}\n`);
+    return code;
   } finally {
     await teardown();
   }

@@ -11,6 +11,7 @@ import { KUBE_APISERVER } from '../testenv/kube.js';
 import { exec } from '../testenv/exec.js';
 import { readRecord } from '../testenv/processes.js';
 import { defaultStateDir, repoRoot } from '../testenv/paths.js';
+import { waitForCondition } from '../testenv/wait-condition.js';
 import { benchApiClient } from './apiclient.js';
 import { benchColdStart } from './coldstart.js';
 import { formatFiles } from './format.js';
@@ -71,13 +72,11 @@ function required(vars: EnvVars, name: string): string {
 
 async function installCrd(kubectl: string, kubeconfig: string): Promise<void> {
   const crd = join(repoRoot, 'crds', 'registry.kgroot.io_clusterregistrations.yaml');
-  for (const args of [
-    ['apply', '--server-side', '-f', crd],
-    ['wait', '--for', 'condition=Established', `crd/${CRD_NAME}`, '--timeout', '60s'],
-  ]) {
-    const result = await exec(kubectl, ['--kubeconfig', kubeconfig, ...args]);
-    if (result.code !== 0) throw new Error(`kubectl ${args[0] ?? ''}: ${result.stderr}`);
-  }
+  const run = (args: string[]) => exec(kubectl, ['--kubeconfig', kubeconfig, ...args]);
+  const applied = await run(['apply', '--server-side', '-f', crd]);
+  if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
+  const established = await waitForCondition(run, `crd/${CRD_NAME}`, 'Established');
+  if (established.code !== 0) throw new Error(`kubectl wait: ${established.stderr}`);
 }
 
 /** Phases to profile for the targets missed by sections that ran now. */

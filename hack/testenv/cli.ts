@@ -5,6 +5,7 @@ import { downAll, Environment, externalEnvironment, readEnvFile } from './enviro
 import { defaultStateDir } from './paths.js';
 import { allRecords, isOurs } from './processes.js';
 import { cachedComponents } from './provision.js';
+import { defaultKafkaVersion, kafkaVersions } from './versions.js';
 
 /** A node comes up with the rest unless `--no-node` or TESTENV_NODE=0 asks for the quicker environment. */
 function wantNode(args: string[]): boolean {
@@ -63,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(
         'usage: npm run testenv -- up [--no-node] | down | status   (state in $TESTENV_DIR, default .testenv/;\n' +
-          '       TESTENV_NODE=0 also leaves the node out)\n',
+          '  TESTENV_NODE=0 also leaves the node out;\n' +
+          `  the broker: TESTENV_KAFKA_VERSION=${kafkaVersions.join(' or ')}, default ${defaultKafkaVersion})\n`,
       );
       return 2;
   }

@@ -19,6 +19,7 @@ import { ensurePki, type Pki } from './pki.js';
 import { allRecords, ExitedDuringStartup, isOurs, readRecord, stopProcess } from './processes.js';
 import { progress, step } from './progress.js';
 import { provision, type Toolchain } from './provision.js';
+import { kafkaVersion, type KafkaVersion } from './versions.js';
 
 export type ComponentName = typeof ETCD | typeof KUBE_APISERVER | typeof KAFKA;
 
@@ -29,6 +30,8 @@ export interface UpOptions {
   kafka?: boolean;
   /** Start a node beside the API server: hack/testenv/node (default false; `testenv up` and `npm test` ask for one). */
   node?: boolean;
+  /** Which broker (default: `TESTENV_KAFKA_VERSION`, else the newest). */
+  kafkaVersion?: KafkaVersion;
 }
 
 /** The variables a test, the demo or a user's shell gets: written to `<state>/env` as KEY=VALUE lines. */
@@ -47,14 +50,22 @@ export class Environment {
 
   /** Provisions what is missing, then starts (or finds running) every requested component and waits for it. */
   static async up(stateDir: string, options: UpOptions = {}): Promise<Environment> {
-    const tools = await provision();
+    const version = options.kafkaVersion ?? kafkaVersion();
+    const tools = await provision(version);
     mkdirSync(stateDir, { recursive: true });
     const config = await loadOrCreateConfig(stateDir);
     const kube = options.kube ?? true;
     const node =
       options.node === true && kube ? await prepareNode(stateDir, config.ports.apiserver) : undefined;
     const pki = await ensurePki(stateDir, node === undefined ? [] : nodeSans(node));
-    const env = new Environment(stateDir, tools, config, pki, { kube, kafka: options.kafka ?? true }, node);
+    const env = new Environment(
+      stateDir,
+      tools,
+      config,
+      pki,
+      { kube, kafka: options.kafka ?? true, kafkaVersion: version },
+      node,
+    );
     env.linkBin();
     const starts: Promise<void>[] = [];
     if (env.options.kube) {
@@ -86,11 +97,19 @@ export class Environment {
   static async attach(stateDir: string): Promise<Environment> {
     if (!existsSync(join(stateDir, 'config.json')))
       throw new Error(`no environment in ${stateDir}: run up first`);
-    const tools = await provision();
+    const version = kafkaVersion();
+    const tools = await provision(version);
     const config = await loadOrCreateConfig(stateDir);
     const node = existingNodeLayout(stateDir);
     const pki = await ensurePki(stateDir, node === undefined ? [] : nodeSans(node));
-    return new Environment(stateDir, tools, config, pki, { kube: true, kafka: true }, node);
+    return new Environment(
+      stateDir,
+      tools,
+      config,
+      pki,
+      { kube: true, kafka: true, kafkaVersion: version },
+      node,
+    );
   }
 
   /** A folder holding kubectl, helm, etcd and kube-apiserver: `TESTENV_BIN`. */
@@ -144,6 +163,7 @@ export class Environment {
         await startKafka(
           this.stateDir,
           this.tools.kafkaLibs,
+          this.options.kafkaVersion,
           this.config,
           this.pki,
           this.node === undefined ? [] : kafkaPodListeners(this.node),
@@ -200,6 +220,7 @@ export class Environment {
         KAFKA_SCRAM_USERNAME: scram.username,
         KAFKA_SCRAM_PASSWORD: scram.password,
         KAFKA_LIBS: this.tools.kafkaLibs,
+        TESTENV_KAFKA_VERSION: this.options.kafkaVersion,
       });
     }
     if (this.node !== undefined) Object.assign(vars, nodeVars(this.node));

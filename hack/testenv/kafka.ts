@@ -5,6 +5,7 @@ import type { EnvConfig } from './config.js';
 import { run } from './exec.js';
 import type { Pki } from './pki.js';
 import { startProcess, waitReady, type ProcessRecord } from './processes.js';
+import { kafkaReleases, type KafkaVersion } from './versions.js';
 
 export const KAFKA = 'kafka';
 
@@ -32,7 +33,18 @@ export interface ExtraListener {
   advertisedHost: string;
 }
 
-function serverProperties(stateDir: string, config: EnvConfig, pki: Pki, extra: ExtraListener[]): string {
+/** A version's data of its own: a 4.x broker must not start on a log a 3.9 broker formatted, nor the reverse. */
+function dataDir(stateDir: string, version: KafkaVersion): string {
+  return join(stateDir, 'kafka', `data-${version}`);
+}
+
+function serverProperties(
+  stateDir: string,
+  version: KafkaVersion,
+  config: EnvConfig,
+  pki: Pki,
+  extra: ExtraListener[],
+): string {
   const p = config.ports;
   const { plain } = config.kafkaUsers;
   const listeners = `PLAINTEXT://127.0.0.1:${p.kafkaPlaintext},SASL_PLAINTEXT://127.0.0.1:${p.kafkaSaslPlaintext},SASL_SSL://127.0.0.1:${p.kafkaSaslSsl},SSL://127.0.0.1:${p.kafkaSsl}`;
@@ -63,7 +75,7 @@ function serverProperties(stateDir: string, config: EnvConfig, pki: Pki, extra: 
     `ssl.truststore.location=${pki.caCert}`,
     // The SSL listener is the mutual-TLS one: a client certificate signed by the environment's CA is required.
     'listener.name.ssl.ssl.client.auth=required',
-    `log.dirs=${join(stateDir, 'kafka', 'data')}`,
+    `log.dirs=${dataDir(stateDir, version)}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
     'transaction.state.log.replication.factor=1',
@@ -75,24 +87,57 @@ function serverProperties(stateDir: string, config: EnvConfig, pki: Pki, extra: 
   ].join('\n');
 }
 
-const log4j = [
-  'log4j.rootLogger=WARN, stdout',
-  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-  'log4j.logger.kafka.server.KafkaRaftServer=INFO',
-  'log4j.logger.kafka.server.BrokerServer=INFO',
-  '',
-].join('\n');
+/** Warnings only, but the lines that say the broker started; 3.x logs through log4j 1, 4.x through log4j2. */
+const loggingConfig = {
+  log4j: {
+    file: 'log4j.properties',
+    property: 'log4j.configuration',
+    text: [
+      'log4j.rootLogger=WARN, stdout',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      'log4j.logger.kafka.server.KafkaRaftServer=INFO',
+      'log4j.logger.kafka.server.BrokerServer=INFO',
+    ],
+  },
+  log4j2: {
+    file: 'log4j2.properties',
+    property: 'log4j2.configurationFile',
+    text: [
+      'appender.stdout.type=Console',
+      'appender.stdout.name=STDOUT',
+      'appender.stdout.layout.type=PatternLayout',
+      'appender.stdout.layout.pattern=[%d] %p %m (%c)%n',
+      'rootLogger.level=WARN',
+      'rootLogger.appenderRef.stdout.ref=STDOUT',
+      'logger.raft.name=kafka.server.KafkaRaftServer',
+      'logger.raft.level=INFO',
+      'logger.broker.name=kafka.server.BrokerServer',
+      'logger.broker.level=INFO',
+    ],
+  },
+} as const;
 
-function javaArgs(kafkaLibs: string, stateDir: string, mainClass: string, args: string[]): string[] {
+function logging(version: KafkaVersion) {
+  return loggingConfig[kafkaReleases[version].logging];
+}
+
+function javaArgs(
+  kafkaLibs: string,
+  version: KafkaVersion,
+  stateDir: string,
+  mainClass: string,
+  args: string[],
+): string[] {
+  const { file, property } = logging(version);
   return [
     '-Xms128m',
     '-Xmx512m',
     // A test broker: C1 only starts faster and uses less CPU on two cores.
     '-XX:TieredStopAtLevel=1',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(stateDir, 'kafka', 'log4j.properties')}`,
+    `-D${property}=file:${join(stateDir, 'kafka', file)}`,
     '-cp',
     `${kafkaLibs}/*`,
     mainClass,
@@ -103,6 +148,7 @@ function javaArgs(kafkaLibs: string, stateDir: string, mainClass: string, args: 
 export async function startKafka(
   stateDir: string,
   kafkaLibs: string,
+  version: KafkaVersion,
   config: EnvConfig,
   pki: Pki,
   extraListeners: ExtraListener[] = [],
@@ -110,14 +156,17 @@ export async function startKafka(
   const dir = join(stateDir, 'kafka');
   mkdirSync(dir, { recursive: true });
   const properties = join(dir, 'server.properties');
-  writeFileSync(properties, serverProperties(stateDir, config, pki, extraListeners), { mode: 0o600 });
-  writeFileSync(join(dir, 'log4j.properties'), log4j);
-  if (!existsSync(join(dir, 'data', 'meta.properties'))) {
+  writeFileSync(properties, serverProperties(stateDir, version, config, pki, extraListeners), {
+    mode: 0o600,
+  });
+  const { file, text } = logging(version);
+  writeFileSync(join(dir, file), `${text.join('\n')}\n`);
+  if (!existsSync(join(dataDir(stateDir, version), 'meta.properties'))) {
     // KRaft keeps SCRAM credentials in its metadata log; they are seeded when the storage is formatted.
     const { scram } = config.kafkaUsers;
     await run(
       'java',
-      javaArgs(kafkaLibs, stateDir, 'kafka.tools.StorageTool', [
+      javaArgs(kafkaLibs, version, stateDir, 'kafka.tools.StorageTool', [
         'format',
         '-t',
         config.kafkaClusterId,
@@ -135,7 +184,7 @@ export async function startKafka(
     stateDir,
     KAFKA,
     'java',
-    javaArgs(kafkaLibs, stateDir, 'kafka.Kafka', [properties]),
+    javaArgs(kafkaLibs, version, stateDir, 'kafka.Kafka', [properties]),
   );
   const kafka = new Kafka({
     clientId: 'testenv',

@@ -4,7 +4,7 @@ import { exec, run } from './exec.js';
 import { provisionImageTools } from './image-tools.js';
 import { cacheRoot, repoRoot } from './paths.js';
 import { progress, step } from './progress.js';
-import { versions } from './versions.js';
+import { kafkaReleases, kafkaVersion, kafkaVersions, versions, type KafkaVersion } from './versions.js';
 
 /** Where the provisioned tools are. */
 export interface Toolchain {
@@ -60,7 +60,7 @@ async function buildKubernetes(out: string, commands: string[]): Promise<void> {
 
 const NODE_COMMANDS = ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'];
 
-const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm' | 'kafka', Component> = {
+const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm', Component> = {
   kubernetes: {
     dir: `kubernetes-${versions.kubernetes}`,
     needs: 'go',
@@ -100,8 +100,13 @@ const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm' | 'ka
       );
     },
   },
-  kafka: {
-    dir: `kafka-${versions.kafka}`,
+};
+
+/** One broker version's jars, with the slf4j binding of its line; each version has a cache folder of its own. */
+function kafkaComponent(version: KafkaVersion): Component {
+  const binding = kafkaReleases[version].slf4jBinding;
+  return {
+    dir: `kafka-${version}`,
     needs: 'mvn',
     build: async (out) => {
       await run(
@@ -113,14 +118,17 @@ const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm' | 'ka
           join(repoRoot, 'hack/tools/kafka/pom.xml'),
           'dependency:copy-dependencies',
           '-DincludeScope=runtime',
-          `-Dkafka.version=${versions.kafka}`,
+          `-Dkafka.version=${version}`,
+          `-Dslf4j.binding.groupId=${binding.groupId}`,
+          `-Dslf4j.binding.artifactId=${binding.artifactId}`,
+          `-Dslf4j.binding.version=${binding.version}`,
           `-DoutputDirectory=${join(out, 'libs')}`,
         ],
         { echo: true },
       );
     },
-  },
-};
+  };
+}
 
 const installHints: Record<string, string> = {
   go: 'Go 1.24 or newer (https://go.dev/dl/, or `apt-get install golang`)',
@@ -156,9 +164,10 @@ function isBuilt(dir: string): boolean {
  * Builds every missing component into the cache, at its pinned version. Go builds run one after another (two
  * cores), the Maven download beside them. Warm, this only checks the stamps.
  */
-export async function provision(): Promise<Toolchain> {
+export async function provision(kafka: KafkaVersion = kafkaVersion()): Promise<Toolchain> {
   const root = cacheRoot();
-  const pending = Object.entries(components).filter(([, c]) => !isBuilt(join(root, c.dir)));
+  const wanted = { ...components, kafka: kafkaComponent(kafka) };
+  const pending = Object.entries(wanted).filter(([, c]) => !isBuilt(join(root, c.dir)));
   if (pending.length > 0) {
     const tools = new Set<string>(['java', 'openssl']);
     for (const [, c] of pending) tools.add(c.needs);
@@ -189,7 +198,7 @@ export async function provision(): Promise<Toolchain> {
     kubectl: join(root, components.kubernetes.dir, 'kubectl'),
     etcd: join(root, components.etcd.dir, 'etcd'),
     helm: join(root, components.helm.dir, 'helm'),
-    kafkaLibs: join(root, components.kafka.dir, 'libs'),
+    kafkaLibs: join(root, wanted.kafka.dir, 'libs'),
     node,
     kubeNode: {
       kubelet: join(root, components.kubernetesNode.dir, 'kubelet'),
@@ -202,7 +211,7 @@ export async function provision(): Promise<Toolchain> {
 
 /** The stamp records the folder's own name; reading it is how `status` tells what is cached. */
 export function cachedComponents(): string[] {
-  return Object.values(components)
+  return [...Object.values(components), ...kafkaVersions.map(kafkaComponent)]
     .map((c) => join(cacheRoot(), c.dir))
     .filter((dir) => isBuilt(dir))
     .map((dir) => readFileSync(join(dir, STAMP), 'utf8').trim());

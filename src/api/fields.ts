@@ -9,6 +9,17 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 export const TOKEN_MESSAGE =
   "must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit";
 
+/**
+ * A display name: printable text in any script (letters, marks, digits, punctuation, symbols, spaces), 1 to 253
+ * characters, no control or format characters, not starting or ending with a space. The length is in the pattern
+ * because only a pattern counts characters (code points) the same way in zod and in the API server.
+ */
+export const DISPLAY_NAME_PATTERN =
+  /^[\p{L}\p{M}\p{N}\p{P}\p{S}]([\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]{0,251}[\p{L}\p{M}\p{N}\p{P}\p{S}])?$/u;
+export const DISPLAY_NAME_MESSAGE =
+  'must be 1 to 253 printable characters (letters, digits, spaces, punctuation and symbols in any script; ' +
+  'no control characters), not starting or ending with a space';
+
 /** A DNS-1123 subdomain: what a Secret's name must be. */
 export const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 

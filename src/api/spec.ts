@@ -12,6 +12,8 @@ import {
 } from './constants.js';
 import {
   BROKER_PATTERN,
+  DISPLAY_NAME_MESSAGE,
+  DISPLAY_NAME_PATTERN,
   duration,
   secretKey,
   secretName,
@@ -200,13 +202,12 @@ export const ClusterRegistrationSpecSchema = z
     clientId: ClientIdSchema,
     clusterName: z
       .string()
-      .min(1)
-      .max(253)
-      .regex(TOKEN_PATTERN, { error: TOKEN_MESSAGE })
+      .regex(DISPLAY_NAME_PATTERN, { error: DISPLAY_NAME_MESSAGE })
       .optional()
       .describe(
-        "Human-readable cluster name sent as the record's `cluster_name`. 1 to 253 characters of letters, " +
-          "digits, '-', '_' and '.'. Unset: the clientId.",
+        "Human-readable cluster name sent as the record's `cluster_name`, free text for the control plane: " +
+          '1 to 253 printable characters in any script (letters, digits, spaces, punctuation, symbols), no ' +
+          'control characters, not starting or ending with a space. Unset: the clientId.',
       ),
     region: z
       .string()
@@ -224,7 +225,8 @@ export const ClusterRegistrationSpecSchema = z
     reassertInterval: duration({
       description:
         'How often the registration is sent again while nothing changes, so that a control plane that ' +
-        'restarted (and keeps its state in memory) learns of the cluster again.',
+        'restarted (it keeps its state in memory and does not read the registry topic again from the start) ' +
+        'learns of the cluster again.',
       fallback: Defaults.reassertInterval,
       ...Bounds.reassertInterval,
     }),
@@ -232,9 +234,12 @@ export const ClusterRegistrationSpecSchema = z
       .enum([DeletionPolicy.Deregister, DeletionPolicy.Orphan])
       .describe(
         'What deleting this object does. `Deregister` (default): a tombstone is sent to the registry topic and ' +
-          'the object stays (held by a finalizer) until the broker acknowledged it. `Orphan`: no tombstone; the ' +
-          'record stays in the compacted topic, so the control plane marks the cluster stale and forgets it ' +
-          'once heartbeats stop, but learns of it again from that record whenever it restarts.',
+          'the object stays (held by a finalizer) until the broker acknowledged it. `Orphan`: no tombstone, and ' +
+          'nothing is sent any more: the control plane marks the cluster stale 2 minutes after the last ' +
+          'heartbeat and forgets it after 5. The registration record stays in the compacted topic, but the ' +
+          'control plane never reads it again, not even after a restart (its consumer group starts at the ' +
+          'newest offset and resumes from its committed ones); only a consumer that reads the topic from the ' +
+          'beginning still sees it.',
       )
       .default(DeletionPolicy.Deregister),
     suspend: z

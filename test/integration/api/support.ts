@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CRD_FILE } from '../../../src/api/crd.js';
 import { CRD_NAME, PLURAL, GROUP } from '../../../src/api/constants.js';
+import { waitForCondition } from '../../../hack/testenv/wait-condition.js';
 import { kubectl } from '../../support/testenv.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -19,12 +20,7 @@ export async function installCrd(): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const applied = await kubectl(['apply', '-f', file]);
     if (applied.code === 0) {
-      const waited = await kubectl([
-        'wait',
-        '--for=condition=Established',
-        `crd/${CRD_NAME}`,
-        '--timeout=60s',
-      ]);
+      const waited = await waitForCondition(kubectl, `crd/${CRD_NAME}`, 'Established');
       if (waited.code !== 0) throw new Error(`CRD not Established: ${waited.stderr}`);
       return;
     }

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { requireKube, uniqueName } from '../../support/testenv.js';
-import { brokenManifest, malformedCases, validManifest } from '../../unit/api/fixtures/manifests.js';
+import {
+  acceptedClusterNames,
+  brokenManifest,
+  malformedCases,
+  minimalManifest,
+  validManifest,
+} from '../../unit/api/fixtures/manifests.js';
 import { applyJson, at, deleteAfter, getJson, installCrd, RESOURCE } from './support.js';
 
 before(async () => {
@@ -23,6 +29,18 @@ describe('kubectl apply', () => {
     deleteAfter(t, RESOURCE, name);
     const result = await applyJson(validManifest(name));
     assert.equal(result.code, 0, result.stderr);
+  });
+
+  test('accepts a display name as clusterName and stores it as written', async (t) => {
+    for (const clusterName of acceptedClusterNames) {
+      const name = uniqueName('display-name');
+      deleteAfter(t, RESOURCE, name);
+      const manifest = minimalManifest(name);
+      (manifest.spec as Record<string, unknown>).clusterName = clusterName;
+      const result = await applyJson(manifest);
+      assert.equal(result.code, 0, `${clusterName}: ${result.stderr}`);
+      assert.equal(at(await getJson(RESOURCE, name), 'spec', 'clusterName'), clusterName);
+    }
   });
 
   for (const c of malformedCases) {

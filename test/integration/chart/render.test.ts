@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CRD_FILE } from '../../../src/api/crd.js';
-import { BROKER_PATTERN, DNS_SUBDOMAIN_PATTERN, TOKEN_PATTERN } from '../../../src/api/fields.js';
+import {
+  BROKER_PATTERN,
+  DISPLAY_NAME_PATTERN,
+  DNS_SUBDOMAIN_PATTERN,
+  TOKEN_PATTERN,
+} from '../../../src/api/fields.js';
 import { DURATION_PATTERN } from '../../../src/api/duration.js';
 import { parse } from 'yaml';
 import { helm } from '../../support/testenv.js';
@@ -171,7 +176,7 @@ test('every option on renders every optional object, and the ClusterRegistration
   assert.equal(registration.metadata.labels?.['app.kubernetes.io/instance'], 'reg');
   assert.deepEqual(registration.spec, {
     clientId: 'Acme_Prod.EU-1',
-    clusterName: 'prod-eu-1',
+    clusterName: 'Production EU 1 (Frankfurt)',
     region: 'eu-west-1',
     labels: { environment: 'production', team: 'platform' },
     kafka: {
@@ -267,6 +272,7 @@ test("the schema checks values with the API's own patterns", () => {
   >;
   assert.equal(registration.kafka?.properties?.brokers?.items?.pattern, BROKER_PATTERN.source);
   assert.equal(registration.clientId?.anyOf?.[1]?.pattern, TOKEN_PATTERN.source);
+  assert.equal(registration.clusterName?.anyOf?.[1]?.pattern, DISPLAY_NAME_PATTERN.source);
   assert.equal(registration.name?.anyOf?.[1]?.pattern, DNS_SUBDOMAIN_PATTERN.source);
   const hook = schema.properties.uninstallHook?.properties as Record<string, { pattern?: string }>;
   assert.equal(hook.timeout?.pattern, DURATION_PATTERN.source);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { waitForCondition } from '../../../hack/testenv/wait-condition.js';
 import { kubectl, requireKube, uniqueName } from '../../support/testenv.js';
 
 test('a ConfigMap applied with kubectl reads back through @kubernetes/client-node', async () => {
@@ -43,12 +44,7 @@ test('a CustomResourceDefinition becomes Established', async () => {
   };
   const created = await kubectl(['apply', '-f', '-'], { stdin: JSON.stringify(crd) });
   assert.equal(created.code, 0, created.stderr);
-  const waited = await kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=30s',
-    `crd/widgets.${group}`,
-  ]);
+  const waited = await waitForCondition(kubectl, `crd/widgets.${group}`, 'Established', 30_000);
   assert.equal(waited.code, 0, waited.stderr);
   assert.match(waited.stdout, /condition met/);
   await kubectl(['delete', 'crd', `widgets.${group}`]);

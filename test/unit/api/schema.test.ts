@@ -10,7 +10,13 @@ import {
   type ClusterRegistrationSpec,
   type Condition,
 } from '../../../src/api/index.js';
-import { brokenManifest, malformedCases, minimalManifest, validManifest } from './fixtures/manifests.js';
+import {
+  acceptedClusterNames,
+  brokenManifest,
+  malformedCases,
+  minimalManifest,
+  validManifest,
+} from './fixtures/manifests.js';
 
 /** Issues at the field, or inside it. */
 function issuePathsFor(obj: unknown): string[] {
@@ -74,6 +80,24 @@ describe('parseClusterRegistration', () => {
   test('the cluster name defaults to the client id', () => {
     assert.equal(effectiveClusterName({ clientId: 'acme' }), 'acme');
     assert.equal(effectiveClusterName({ clientId: 'acme', clusterName: 'prod-1' }), 'prod-1');
+  });
+
+  test('accepts a display name as clusterName: printable text in any script, up to 253 characters', () => {
+    for (const clusterName of acceptedClusterNames) {
+      const manifest = minimalManifest();
+      (manifest.spec as Record<string, unknown>).clusterName = clusterName;
+      const result = parseClusterRegistration(manifest);
+      assert.ok(result.ok, `${clusterName}: ${result.ok ? '' : result.message}`);
+      assert.equal(effectiveClusterName(result.value.spec), clusterName);
+    }
+  });
+
+  test('a rejected clusterName says what the field takes', () => {
+    const manifest = minimalManifest();
+    (manifest.spec as Record<string, unknown>).clusterName = 'EU\n1';
+    const result = parseClusterRegistration(manifest);
+    assert.ok(!result.ok);
+    assert.match(result.message, /^spec\.clusterName: must be 1 to 253 printable characters/);
   });
 
   test('accepts the duration bounds themselves', () => {
