@@ -12,10 +12,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exec } from '../exec.js';
-import { tasks } from './containerd.js';
+import { containerNetnsPaths, tasks } from './containerd.js';
 import type { NodeLayout } from './layout.js';
 
 const CGROUP_MOUNT = '/sys/fs/cgroup';
@@ -120,24 +120,29 @@ function netnsInode(pid: number): number | undefined {
   }
 }
 
-/** The /run/netns files of the pods our containerd runs (read before their tasks are killed). */
+/**
+ * The /run/netns files of our pods (read before their tasks are killed): those a running task of our containerd
+ * is in, and those our containers' specs name (a sandbox whose task stopped keeps its namespace file).
+ */
 export async function podNetnsFiles(layout: NodeLayout): Promise<string[]> {
   const inodes = new Set<number>();
   for (const task of await tasks(layout)) {
     const inode = netnsInode(task.pid);
     if (inode !== undefined) inodes.add(inode);
   }
+  const named = new Set((await containerNetnsPaths(layout)).map((path) => basename(path)));
   if (!existsSync(NETNS_DIR)) return [];
   return readdirSync(NETNS_DIR)
-    .map((name) => join(NETNS_DIR, name))
-    .filter((path) => {
+    .filter((name) => name !== layout.netns)
+    .filter((name) => {
+      if (named.has(name)) return true;
       try {
-        return inodes.has(statSync(path).ino);
+        return inodes.has(statSync(join(NETNS_DIR, name)).ino);
       } catch {
         return false;
       }
     })
-    .filter((path) => !path.endsWith(`/${layout.netns}`));
+    .map((name) => join(NETNS_DIR, name));
 }
 
 async function unmount(point: string): Promise<void> {

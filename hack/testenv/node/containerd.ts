@@ -96,9 +96,14 @@ function cniConflist(layout: NodeLayout, podCidr: string): string {
   );
 }
 
+/** `ctr` against a node's containerd (by its socket), in the CRI's namespace. */
+function ctrAt(address: string, args: string[]) {
+  return exec('ctr', ['--address', address, '--namespace', K8S_NAMESPACE, ...args]);
+}
+
 /** `ctr` against our containerd, in the CRI's namespace. */
 export function ctr(layout: NodeLayout, args: string[]) {
-  return exec('ctr', ['--address', layout.containerdSocket, '--namespace', K8S_NAMESPACE, ...args]);
+  return ctrAt(layout.containerdSocket, args);
 }
 
 export async function startContainerd(
@@ -117,9 +122,12 @@ export async function startContainerd(
   return record;
 }
 
-/** Imports an OCI archive into the CRI's namespace, where the kubelet finds it without a pull. */
-export async function importImage(layout: NodeLayout, archive: string): Promise<void> {
-  const result = await ctr(layout, ['images', 'import', '--all-platforms', archive]);
+/**
+ * Imports an OCI archive into the CRI's namespace of the containerd at `address` (TESTENV_CONTAINERD_ADDRESS),
+ * where the kubelet finds it without a pull.
+ */
+export async function importImage(address: string, archive: string): Promise<void> {
+  const result = await ctrAt(address, ['images', 'import', '--all-platforms', archive]);
   if (result.code !== 0) throw new Error(`ctr images import ${archive}: ${result.stderr || result.stdout}`);
 }
 
@@ -160,4 +168,27 @@ export async function removeAllContainers(layout: NodeLayout): Promise<string[]>
       id,
     ]);
   return ids;
+}
+
+/**
+ * The network namespace files named in our containers' specs: a pod sandbox keeps its container (and so this
+ * path) until the kubelet removes it, also after its task stopped, e.g. when the kubelet was stopped half way
+ * through tearing the pod down.
+ */
+export async function containerNetnsPaths(layout: NodeLayout): Promise<string[]> {
+  const listed = await ctr(layout, ['containers', 'ls', '--quiet']);
+  if (listed.code !== 0) return [];
+  const paths: string[] = [];
+  for (const id of listed.stdout.split('\n').filter((line) => line !== '')) {
+    const info = await ctr(layout, ['containers', 'info', id]);
+    if (info.code !== 0) continue;
+    const spec = (JSON.parse(info.stdout) as ContainerInfo).Spec;
+    for (const namespace of spec?.linux?.namespaces ?? [])
+      if (namespace.type === 'network' && namespace.path) paths.push(namespace.path);
+  }
+  return paths;
+}
+
+interface ContainerInfo {
+  Spec?: { linux?: { namespaces?: { type: string; path?: string }[] } };
 }

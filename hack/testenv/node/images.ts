@@ -36,5 +36,5 @@ export async function importPauseImage(layout: NodeLayout): Promise<void> {
   );
   if (built.reference !== PAUSE_IMAGE)
     throw new Error(`pause image built as ${built.reference}, not ${PAUSE_IMAGE}`);
-  await importImage(layout, built.archive);
+  await importImage(layout.containerdSocket, built.archive);
 }

@@ -6,7 +6,7 @@ import type { ExtraListener } from '../kafka.js';
 import type { Pki } from '../pki.js';
 import { requireTools } from '../provision.js';
 import { isOurs, readRecord, stopProcess, waitReady, type ProcessRecord } from '../processes.js';
-import { step } from '../progress.js';
+import { progress, step } from '../progress.js';
 import { ensureNodeCerts } from './certs.js';
 import {
   cgroupLeftovers,
@@ -186,6 +186,8 @@ export async function stopNode(stateDir: string): Promise<string[]> {
   await removeCgroups(layout);
   await removeMounts(layout, netnsFiles);
   await tearDownNodeNetwork(layout);
+  const left = await nodeLeftovers(stateDir);
+  if (left.length > 0) progress(`node ${layout.nodeName} left behind: ${left.join(', ')}`);
   return stopped;
 }
 

@@ -3,11 +3,17 @@
 // `helm uninstall` does. No kubelet runs here, so the Deployment and the hook's Job never start a pod: the
 // uninstall hook's command is tested as a process in uninstall-hook.test.ts.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installCrd } from '../api/support.js';
 import { helm, kubectl, uniqueName } from '../../support/testenv.js';
-import { chartDir, findManifest, renderChart, serviceAccountKubeconfig } from './support.js';
+import {
+  chartDir,
+  createRestrictedNamespace,
+  findManifest,
+  renderChart,
+  serviceAccountKubeconfig,
+} from './support.js';
 
 /** [verb, resource, namespace?, extra flags]: what `kubectl auth can-i` is asked. */
 type Question = [string, string, string?, ...string[]];
@@ -28,23 +34,6 @@ async function assertRights(kubeconfig: string, allowed: Question[], denied: Que
     .filter(({ answer, expected }) => answer !== expected)
     .map(({ question, expected }) => `${expected ? 'cannot' : 'CAN'} ${question.filter(Boolean).join(' ')}`);
   assert.deepEqual(wrong, [], 'rights differ from what the chart intends');
-}
-
-async function createRestrictedNamespace(t: TestContext, name: string): Promise<void> {
-  const created = await kubectl(['create', 'namespace', name]);
-  assert.equal(created.code, 0, created.stderr);
-  const labelled = await kubectl([
-    'label',
-    'namespace',
-    name,
-    'pod-security.kubernetes.io/enforce=restricted',
-    'pod-security.kubernetes.io/warn=restricted',
-  ]);
-  assert.equal(labelled.code, 0, labelled.stderr);
-  // No namespace controller runs here, so the namespace itself stays Terminating; its objects go with it.
-  t.after(async () => {
-    await kubectl(['delete', 'namespace', name, '--wait=false']);
-  });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {

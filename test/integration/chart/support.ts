@@ -108,3 +108,23 @@ export async function buildBundle(t: TestContext): Promise<{ file: string; bytes
   const { bytes } = await bundle(file);
   return { file, bytes };
 }
+
+/**
+ * Creates a namespace that enforces (and warns about) the restricted Pod Security profile, deleted after the test
+ * without waiting: its objects go with it (with a node, the namespace controller then removes the namespace too).
+ */
+export async function createRestrictedNamespace(t: TestContext, name: string): Promise<void> {
+  const created = await kubectl(['create', 'namespace', name]);
+  if (created.code !== 0) throw new Error(`kubectl create namespace ${name}: ${created.stderr}`);
+  const labelled = await kubectl([
+    'label',
+    'namespace',
+    name,
+    'pod-security.kubernetes.io/enforce=restricted',
+    'pod-security.kubernetes.io/warn=restricted',
+  ]);
+  if (labelled.code !== 0) throw new Error(`kubectl label namespace ${name}: ${labelled.stderr}`);
+  t.after(async () => {
+    await kubectl(['delete', 'namespace', name, '--wait=false']);
+  });
+}
