@@ -117,7 +117,6 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`\ntest: ${results.join('; ')}\n`);
     return code;
-    return code;
   } finally {
     await teardown();
   }

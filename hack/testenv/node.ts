@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec.js';
-import { cacheRoot } from './paths.js';
+import { cacheRoot, COMPLETE_STAMP as STAMP } from './paths.js';
 import { step } from './progress.js';
 import { versions } from './versions.js';
 
@@ -13,8 +13,6 @@ const INTEGRITY: Record<string, string> = {
   '24.22.3':
     'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==',
 };
-
-const STAMP = '.complete';
 
 /** The cache folder: `node-v24.x.y/` with `bin/node` and Node's `LICENSE`. */
 export function nodeDir(): string {

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { exec, run } from './exec.js';
 import { provisionImageTools } from './image-tools.js';
-import { cacheRoot, repoRoot } from './paths.js';
+import { cacheRoot, COMPLETE_STAMP as STAMP, repoRoot } from './paths.js';
+import { nodeDir } from './node.js';
 import { progress, step } from './progress.js';
 import { kafkaReleases, kafkaVersion, kafkaVersions, versions, type KafkaVersion } from './versions.js';
 
@@ -154,8 +155,6 @@ export async function requireTools(tools: readonly string[]): Promise<void> {
   }
 }
 
-const STAMP = '.complete';
-
 function isBuilt(dir: string): boolean {
   return existsSync(join(dir, STAMP));
 }
@@ -213,6 +212,7 @@ export async function provision(kafka: KafkaVersion = kafkaVersion()): Promise<T
 export function cachedComponents(): string[] {
   return [...Object.values(components), ...kafkaVersions.map(kafkaComponent)]
     .map((c) => join(cacheRoot(), c.dir))
+    .concat(nodeDir())
     .filter((dir) => isBuilt(dir))
     .map((dir) => readFileSync(join(dir, STAMP), 'utf8').trim());
 }

@@ -2,7 +2,7 @@
 // mount, kubepods cgroup, bridge, network namespace or iptables rule). A private environment of the test's own,
 // beside the run's: two nodes at once share nothing but the kernel.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { downAll } from '../../hack/testenv/environment.js';
 import { exec } from '../../hack/testenv/exec.js';
@@ -12,24 +12,11 @@ import { PAUSE_IMAGE } from '../../hack/testenv/node/images.js';
 import { existingNodeLayout } from '../../hack/testenv/node/layout.js';
 import { inNodeNetns } from '../../hack/testenv/node/network.js';
 import { nodeLeftovers } from '../../hack/testenv/node/node.js';
-import { kubectl, startPrivateEnv } from '../support/testenv.js';
+import { kubectl, processesMentioning, startPrivateEnv } from '../support/testenv.js';
 import { NO_NODE, nodeEnv, toleration, waitForPhase } from './support.js';
 
 function alive(pid: number): boolean {
   return existsSync(`/proc/${pid}`);
-}
-
-function processesMentioning(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 test(

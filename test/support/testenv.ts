@@ -1,7 +1,7 @@
 // What tests know of the local environment: the variables `npm test` exports, and private environments for
 // tests that must stop a component without disturbing the others.
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { exec, type ExecResult } from '../../hack/testenv/exec.js';
@@ -122,4 +122,18 @@ export async function startPrivateKube(t: TestContext): Promise<PrivateKube> {
     startApiServer: () => env.start('kube-apiserver'),
     compactEtcd: () => env.compactEtcd(),
   };
+}
+
+/** Pids of live processes whose command line mentions the directory: what an environment left running. */
+export function processesMentioning(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

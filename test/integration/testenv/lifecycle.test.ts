@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { exec } from '../../../hack/testenv/exec.js';
 import { Environment, readEnvFile } from '../../../hack/testenv/environment.js';
 import { repoRoot } from '../../../hack/testenv/paths.js';
-import { kubectl } from '../../support/testenv.js';
+import { kubectl, processesMentioning } from '../../support/testenv.js';
 
 /** Runs `npm run testenv -- <command>` as a user would, against a state directory of this test's own. */
 function testenvCli(stateDir: string, command: string) {
@@ -19,20 +19,6 @@ function testenvCli(stateDir: string, command: string) {
     cwd: repoRoot,
     env,
   });
-}
-
-/** Pids of live processes whose command line mentions the directory. */
-function processesMentioning(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function topics(brokers: string): Promise<string[]> {
