@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { containerdConfigToml } from '../testenv/containerd-config.js';
 import { exec, run } from '../testenv/exec.js';
 
 export interface PrivateContainerd {
@@ -28,19 +29,13 @@ export interface PrivateContainerd {
 const SHIM_SOCKETS = '/run/containerd/s';
 
 function config(dir: string): string {
-  return [
-    'version = 2',
-    `root = "${join(dir, 'root')}"`,
-    `state = "${join(dir, 'state')}"`,
-    'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-    '[grpc]',
-    `  address = "${join(dir, 'containerd.sock')}"`,
-    '[ttrpc]',
-    `  address = "${join(dir, 'containerd.sock.ttrpc')}"`,
-    '[debug]',
-    `  address = "${join(dir, 'debug.sock')}"`,
-    '',
-  ].join('\n');
+  return containerdConfigToml({
+    root: join(dir, 'root'),
+    state: join(dir, 'state'),
+    address: join(dir, 'containerd.sock'),
+    debugAddress: join(dir, 'debug.sock'),
+    disabledPlugins: ['io.containerd.grpc.v1.cri'],
+  });
 }
 
 async function exited(child: ChildProcess, ms: number): Promise<boolean> {

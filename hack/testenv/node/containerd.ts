@@ -3,6 +3,7 @@
 // since these machines do not grant CAP_SYS_RESOURCE even to root and every sandbox fails otherwise.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { containerdConfigToml } from '../containerd-config.js';
 import { exec, run } from '../exec.js';
 import { startProcess, waitReady, type ProcessRecord } from '../processes.js';
 import type { NodeLayout } from './layout.js';
@@ -30,43 +31,38 @@ export function containerdPaths(layout: NodeLayout) {
 function configToml(layout: NodeLayout, sandboxImage: string): string {
   const p = containerdPaths(layout);
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
-  return [
-    'version = 2',
-    `root = "${p.root}"`,
-    `state = "${p.state}"`,
-    'disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-    '[grpc]',
-    `  address = "${layout.containerdSocket}"`,
-    '[ttrpc]',
-    `  address = "${layout.containerdSocket}.ttrpc"`,
-    '[debug]',
-    '  address = ""',
-    '[metrics]',
-    '  address = ""',
-    '[plugins."io.containerd.internal.v1.opt"]',
-    `  path = "${join(p.dir, 'opt')}"`,
-    `[${cri}]`,
-    `  sandbox_image = "${sandboxImage}"`,
-    '  restrict_oom_score_adj = true',
-    '  disable_apparmor = true',
-    '  stream_server_address = "127.0.0.1"',
-    '  stream_server_port = "0"',
-    `[${cri}.containerd]`,
-    '  snapshotter = "overlayfs"',
-    '  default_runtime_name = "runc"',
-    `[${cri}.containerd.runtimes.runc]`,
-    '  runtime_type = "io.containerd.runc.v2"',
-    `[${cri}.containerd.runtimes.runc.options]`,
-    '  SystemdCgroup = false',
-    `  Root = "${p.runcRoot}"`,
-    `[${cri}.cni]`,
-    `  bin_dir = "${CNI_BIN_DIR}"`,
-    `  conf_dir = "${p.cniConfDir}"`,
-    `[${cri}.registry]`,
-    // An empty hosts folder: no mirrors, no credentials. The node's namespace has no route out in any case.
-    `  config_path = "${join(p.dir, 'certs.d')}"`,
-    '',
-  ].join('\n');
+  return containerdConfigToml({
+    root: p.root,
+    state: p.state,
+    address: layout.containerdSocket,
+    disabledPlugins: ['btrfs', 'zfs', 'devmapper', 'aufs'].map((name) => `io.containerd.snapshotter.v1.${name}`),
+    extra: [
+      '[metrics]',
+      '  address = ""',
+      '[plugins."io.containerd.internal.v1.opt"]',
+      `  path = "${join(p.dir, 'opt')}"`,
+      `[${cri}]`,
+      `  sandbox_image = "${sandboxImage}"`,
+      '  restrict_oom_score_adj = true',
+      '  disable_apparmor = true',
+      '  stream_server_address = "127.0.0.1"',
+      '  stream_server_port = "0"',
+      `[${cri}.containerd]`,
+      '  snapshotter = "overlayfs"',
+      '  default_runtime_name = "runc"',
+      `[${cri}.containerd.runtimes.runc]`,
+      '  runtime_type = "io.containerd.runc.v2"',
+      `[${cri}.containerd.runtimes.runc.options]`,
+      '  SystemdCgroup = false',
+      `  Root = "${p.runcRoot}"`,
+      `[${cri}.cni]`,
+      `  bin_dir = "${CNI_BIN_DIR}"`,
+      `  conf_dir = "${p.cniConfDir}"`,
+      `[${cri}.registry]`,
+      // An empty hosts folder: no mirrors, no credentials. The node's namespace has no route out in any case.
+      `  config_path = "${join(p.dir, 'certs.d')}"`,
+    ],
+  });
 }
 
 /** The pod network: the bridge plugin on a bridge of the node's namespace, host-local addresses, portmap. */
