@@ -35,7 +35,9 @@ function configToml(layout: NodeLayout, sandboxImage: string): string {
     root: p.root,
     state: p.state,
     address: layout.containerdSocket,
-    disabledPlugins: ['btrfs', 'zfs', 'devmapper', 'aufs'].map((name) => `io.containerd.snapshotter.v1.${name}`),
+    disabledPlugins: ['btrfs', 'zfs', 'devmapper', 'aufs'].map(
+      (name) => `io.containerd.snapshotter.v1.${name}`,
+    ),
     extra: [
       '[metrics]',
       '  address = ""',
