@@ -7,6 +7,7 @@ import kafkajs, {
   type Producer,
   type ProducerConfig,
 } from 'kafkajs';
+import './request-queue.js';
 
 export type ProducerLike = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
 export type AdminLike = Pick<Admin, 'connect' | 'disconnect' | 'describeConfigs' | 'createTopics'>;
