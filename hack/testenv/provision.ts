@@ -172,7 +172,7 @@ export async function provision(kafka: KafkaVersion = kafkaVersion()): Promise<T
     for (const [, c] of pending) tools.add(c.needs);
     await requireTools([...tools]);
     progress(
-      `building ${pending.map(([name]) => name).join(', ')} into ${root} (first run only; ~10 min on 2 cores)`,
+      `building ${pending.map(([name]) => name).join(', ')} into ${root} (first run only; ~12 min on 2 cores)`,
     );
   }
   const buildOne = async ([name, c]: [string, Component]): Promise<void> => {
