@@ -2,6 +2,8 @@
 // the bench's own clock, so "in the topic" means what a reader of the topic sees.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+// The readers' idle connections must not spin either: they share the two cores with what they measure.
+import '../../src/kafka/request-queue.js';
 
 export type RecordKind = 'register' | 'tombstone' | 'heartbeat' | 'other';
 

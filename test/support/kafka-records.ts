@@ -3,6 +3,8 @@
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs, { type Consumer, type Kafka, type KafkaMessage } from 'kafkajs';
+// The readers' idle connections must not spin either: they share the two cores with what they measure.
+import '../../src/kafka/request-queue.js';
 import { uniqueName } from './testenv.js';
 import { onCleanup } from './cleanup.js';
 
