@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { exec } from '../testenv/exec.js';
 import { repoRoot } from '../testenv/paths.js';
-import { objectName, requireOperator, sleep, type BenchContext } from './context.js';
+import { objectName, requireNodeOperator, sleep, type BenchContext } from './context.js';
 import { measure } from './exec.js';
 import { OperatorProcess } from './operator.js';
 import { summarize, type Summary } from './stats.js';
@@ -34,7 +34,7 @@ export async function benchColdStart(
   nodeArgs: string[] = [],
   runsOverride?: number,
 ): Promise<ColdStartResult> {
-  const build = requireOperator(ctx);
+  const build = requireNodeOperator(ctx);
   const runsCount = runsOverride ?? (ctx.quick ? 2 : 7);
   const versionMs: number[] = [];
   for (let i = 0; i < runsCount; i++) {

@@ -1,6 +1,6 @@
 // What every section gets: the environment's addresses, the bench's clients and the operator build.
 import type { BenchKube } from './kube.js';
-import type { OperatorBuild } from './operator.js';
+import type { NodeOperatorBuild, OperatorBuild } from './operator.js';
 import type { RecordWatch } from './records.js';
 
 export interface BenchContext {
@@ -50,4 +50,11 @@ export async function pool<T>(
 export function requireOperator(ctx: BenchContext): OperatorBuild {
   if (ctx.operator === undefined) throw new Error('the operator is not usable');
   return ctx.operator;
+}
+
+/** Ours, for the sections that measure Node itself (cold start, profiles). */
+export function requireNodeOperator(ctx: BenchContext): NodeOperatorBuild {
+  const build = requireOperator(ctx);
+  if (build.kind === 'peer') throw new Error('this section measures our operator, not the peer');
+  return build;
 }

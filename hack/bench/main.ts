@@ -15,7 +15,7 @@ import { waitForCondition } from '../testenv/wait-condition.js';
 import { benchApiClient } from './apiclient.js';
 import { benchColdStart } from './coldstart.js';
 import { formatFiles } from './format.js';
-import type { BenchContext } from './context.js';
+import { requireNodeOperator, type BenchContext } from './context.js';
 import { BenchKube } from './kube.js';
 import { benchLatency } from './latency.js';
 import { machine } from './machine.js';
@@ -27,7 +27,9 @@ import { writeReport } from './report.js';
 import { judgeTargets, SECTIONS, type Results, type Section } from './results.js';
 import { benchScale } from './scale.js';
 import { benchSize } from './size.js';
+import { preparePeer } from './peer.js';
 import { benchSteady } from './steady.js';
+import { benchVersus } from './versus.js';
 
 interface Args {
   quick: boolean;
@@ -184,6 +186,9 @@ async function run(
             break;
           case 'apiclient':
             results.apiclient = await benchApiClient(kubeconfig, args.quick);
+            break;
+          case 'versus':
+            results.versus = await benchVersus(ctx, requireNodeOperator(ctx), await preparePeer(log));
             break;
         }
         results.ranAt[section] = startedAt;

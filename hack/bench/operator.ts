@@ -1,5 +1,5 @@
-// Starting and stopping the operator under measurement: the single-file bundle when it can be built (what the
-// image runs), else the TypeScript source through tsx.
+// Starting and stopping an operator under measurement: ours as the single-file bundle when it can be built (what
+// the image runs), else the TypeScript source through tsx; or the Go peer it races (hack/bench/peer.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { ProcSampler } from './proc.js';
 
 export const BUNDLE = join(repoRoot, 'dist', 'bundle', 'cluster-registry-operator.mjs');
 
-export interface OperatorBuild {
+/** Ours, run by Node. */
+export interface NodeOperatorBuild {
   kind: 'bundle' | 'tsx';
   /** What the report says was measured, flags included. */
   label: string;
@@ -20,14 +21,24 @@ export interface OperatorBuild {
   note: string;
 }
 
+/** The Go controller-runtime peer (hack/tools/peer-operator), a binary. */
+export interface PeerOperatorBuild {
+  kind: 'peer';
+  label: string;
+  binary: string;
+  note: string;
+}
+
+export type OperatorBuild = NodeOperatorBuild | PeerOperatorBuild;
+
 /** Builds the bundle when the bundler exists, and checks that the operator answers `--version`. */
-export async function prepareOperator(log: (line: string) => void): Promise<OperatorBuild> {
+export async function prepareOperator(log: (line: string) => void): Promise<NodeOperatorBuild> {
   if (existsSync(join(repoRoot, 'hack', 'bundle.ts'))) {
     const built = await exec('npm', ['run', '--silent', 'bundle'], { cwd: repoRoot });
     if (built.code !== 0)
       log(`npm run bundle failed (${built.code}); falling back to tsx: ${built.stderr.slice(0, 500)}`);
   }
-  const candidates: OperatorBuild[] = [];
+  const candidates: NodeOperatorBuild[] = [];
   if (existsSync(BUNDLE)) {
     // With the image's Node flags: what runs in the pod is what is measured.
     const flags = imageNodeFlags();
@@ -108,28 +119,9 @@ export class OperatorProcess {
 
   static async start(build: OperatorBuild, options: OperatorOptions): Promise<OperatorProcess> {
     const httpPort = await freePort();
-    const leader =
-      options.leaderElectionId === undefined
-        ? ['--leader-elect=false']
-        : ['--leader-elect=true', '--leader-election-id', options.leaderElectionId];
-    const args = [
-      ...(options.nodeArgs ?? []),
-      ...build.entry,
-      'run',
-      '--kubeconfig',
-      options.kubeconfig,
-      '--namespace',
-      options.namespace,
-      ...leader,
-      '--http-port',
-      String(httpPort),
-      '--log-level',
-      'warn',
-      '--max-concurrent-reconciles',
-      String(options.maxConcurrentReconciles ?? 16),
-    ];
+    const [command, args] = commandLine(build, options, httpPort);
     const startedAt = performance.now();
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, args, {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
@@ -184,6 +176,57 @@ export class OperatorProcess {
     clearTimeout(timer);
     return code;
   }
+}
+
+/**
+ * Each operator's command line for the same run: no leader election unless asked, 16 concurrent reconciles, logs
+ * at warnings (ours) or errors (the peer logs each registration at info), /readyz on `httpPort`.
+ */
+function commandLine(build: OperatorBuild, options: OperatorOptions, httpPort: number): [string, string[]] {
+  const workers = String(options.maxConcurrentReconciles ?? 16);
+  if (build.kind === 'peer') {
+    const leader =
+      options.leaderElectionId === undefined
+        ? []
+        : ['--leader-elect', '--leader-election-namespace', options.namespace];
+    return [
+      build.binary,
+      [
+        '--kubeconfig',
+        options.kubeconfig,
+        ...leader,
+        '--health-probe-bind-address',
+        `127.0.0.1:${String(httpPort)}`,
+        '--max-concurrent-reconciles',
+        workers,
+        '--zap-log-level',
+        'error',
+      ],
+    ];
+  }
+  const leader =
+    options.leaderElectionId === undefined
+      ? ['--leader-elect=false']
+      : ['--leader-elect=true', '--leader-election-id', options.leaderElectionId];
+  return [
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      ...build.entry,
+      'run',
+      '--kubeconfig',
+      options.kubeconfig,
+      '--namespace',
+      options.namespace,
+      ...leader,
+      '--http-port',
+      String(httpPort),
+      '--log-level',
+      'warn',
+      '--max-concurrent-reconciles',
+      workers,
+    ],
+  ];
 }
 
 /** Values of unlabelled (or first-labelled) samples of a Prometheus text exposition, by metric name. */

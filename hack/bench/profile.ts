@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import { imageNodeFlags } from '../bundle.js';
 import { benchColdStart } from './coldstart.js';
-import { requireOperator, type BenchContext } from './context.js';
+import { requireNodeOperator, type BenchContext } from './context.js';
 import { isCpuProfile, summarizeProfile, type ProfileSummary } from './cpuprofile.js';
 import { isHeapSnapshot, summarizeHeap, type HeapSummary } from './heapsnapshot.js';
 import { benchLatency } from './latency.js';
@@ -115,7 +115,7 @@ export async function profilePhase(
           heap = await heapSnapshot(op, heapDir);
         },
       );
-      const build = requireOperator(ctx);
+      const build = requireNodeOperator(ctx);
       const flags = new Set(imageNodeFlags());
       const withoutFlags = {
         ...ctx,

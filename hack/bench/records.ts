@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 // The readers' idle connections must not spin either: they share the two cores with what they measure.
 import '../../src/kafka/request-queue.js';
+import './snappy.js';
 
 export type RecordKind = 'register' | 'tombstone' | 'heartbeat' | 'other';
 

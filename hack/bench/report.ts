@@ -8,6 +8,7 @@ import type { ScalePoint } from './scale.js';
 import { judgeTargets, type Results, type Target } from './results.js';
 import { growth, summarize, total, type Summary } from './stats.js';
 import { barChart, cdfChart, lineChart } from './svg.js';
+import { judgeVersus } from './versus.js';
 
 const MiB = 1024 * 1024;
 const n1 = (v: number | undefined, digits = 1): string =>
@@ -487,6 +488,32 @@ function apiClientSection(r: Results, report: Report): void {
   );
 }
 
+function versusSection(r: Results, report: Report): void {
+  const v = r.versus;
+  if (v === undefined) return;
+  const rows = judgeVersus(v);
+  report.add(
+    '## Beside a Go controller-runtime operator',
+    '',
+    `Ours (${v.labels.ours}) and the ${v.labels.peer} of hack/tools/peer-operator, which does the same hot path ` +
+      '(finalizer, registration record with acks=all and idempotence, status through the subresource, a Normal ' +
+      'Event, heartbeats, tombstone before the finalizer goes) and leaves out SASL, TLS, re-assertion, failure ' +
+      'conditions, duplicates and cluster facts. Both in the same environment, one after the other, with 16 ' +
+      `concurrent reconciles and no leader election: latency one at a time (as above), ${int(v.count)} created ` +
+      `at once in ${String(v.scale.length / 2)} rounds each, alternating (values in the order they ran), then ` +
+      `${int(v.steady.ours.count)} heart-beating over ${String(v.steady.ours.windowSeconds)} s each. The ratio is ` +
+      'ours / peer, of the means.',
+    '',
+    '| | ours | Go peer | ours / peer | target | |',
+    '|---|---:|---:|---:|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.what} | ${row.ours} | ${row.peer} | ${row.ratio === undefined ? 'n/a' : `${row.ratio.toFixed(2)}x`} | ${row.goal} | ${row.met === undefined ? '' : row.met ? 'met' : '**missed**'} |`,
+    ),
+    '',
+  );
+}
+
 function profileTable(p: PhaseProfile, report: Report): void {
   const s = p.summary;
   report.add(
@@ -592,7 +619,7 @@ export function writeReport(
       '[`benchmarks/results.json`](benchmarks/results.json), the plots to `benchmarks/*.svg` and this page. ' +
       '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
-      '`coldstart`, `size`, `apiclient`) and keeps the others from the previous run; after the sections, the phase behind each missed ' +
+      '`coldstart`, `size`, `apiclient`, `versus`: ours beside the Go peer) and keeps the others from the previous run; after the sections, the phase behind each missed ' +
       'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot) and summarised below ' +
       '(`--profile-all` profiles every phase, `--no-profile` none). Needs what `npm test` needs (Node, Go, Java, ' +
       'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
@@ -623,6 +650,7 @@ export function writeReport(
   coldstartSection(r, report);
   sizeSection(r, report);
   apiClientSection(r, report);
+  versusSection(r, report);
   missesSection(r, targets, report);
   writeFileSync(
     join(docsDir, reportName),

@@ -8,10 +8,20 @@ import type { PhaseProfile, ProfiledPhase } from './profile.js';
 import type { ScaleResult } from './scale.js';
 import type { SizeResult } from './size.js';
 import type { SteadyResult } from './steady.js';
+import type { VersusResult } from './versus.js';
 
 export const REGISTER_P99_GOAL_MS = 50;
 
-export const SECTIONS = ['oldway', 'latency', 'scale', 'steady', 'coldstart', 'size', 'apiclient'] as const;
+export const SECTIONS = [
+  'oldway',
+  'latency',
+  'scale',
+  'steady',
+  'coldstart',
+  'size',
+  'apiclient',
+  'versus',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Results {
@@ -31,6 +41,8 @@ export interface Results {
   coldstart?: ColdStartResult;
   size?: SizeResult;
   apiclient?: ApiClientResult;
+  /** Ours beside the Go peer. */
+  versus?: VersusResult;
   profiles: Partial<Record<ProfiledPhase, PhaseProfile>>;
 }
 

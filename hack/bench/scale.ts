@@ -21,6 +21,8 @@ export interface ScalePoint {
   ready: number;
   cpuSeconds: number;
   cpuMsPerRegistration: number;
+  /** RSS once ready, before the first object (absent from results written before it was measured). */
+  idleRssBytes?: number;
   peakRssBytes: number;
   rssAfterBytes: number;
   heapUsedBytes?: number;
@@ -70,7 +72,8 @@ export async function scaleOnce(
     const names = Array.from({ length: count }, (_, i) => objectName(`bench-scale${count}`, i));
     const before = await ctx.kube.requestCounters();
     const ownBefore = ctx.kube.ownSnapshot();
-    const cpu0 = operator.sampler.sample()?.cpuSeconds ?? 0;
+    const idle = operator.sampler.sample();
+    const cpu0 = idle?.cpuSeconds ?? 0;
     const servers0 = serverCpu(ctx);
     const bench0 = process.cpuUsage();
     const t0 = performance.now();
@@ -118,6 +121,7 @@ export async function scaleOnce(
       ready,
       cpuSeconds: cpu1 - cpu0,
       cpuMsPerRegistration: ((cpu1 - cpu0) * 1000) / count,
+      ...(idle === undefined ? {} : { idleRssBytes: idle.rssBytes }),
       peakRssBytes: settled?.peakRssBytes ?? Math.max(...phase.map((s) => s.rssBytes)),
       rssAfterBytes: settled?.rssBytes ?? 0,
       apiRequests,

@@ -1,0 +1,192 @@
+// Ours beside the Go controller-runtime peer (hack/bench/peer.ts), in the same environment and the same run:
+// registration latency one at a time, N created at once (rounds alternating, so that neither gets the quieter
+// minutes), and N heart-beating. Each figure for both, and the ratio the targets are judged by.
+import type { BenchContext } from './context.js';
+import { benchLatency, type LatencyResult } from './latency.js';
+import type { NodeOperatorBuild, PeerOperatorBuild } from './operator.js';
+import { scaleOnce, type ScalePoint } from './scale.js';
+import { benchSteady, type SteadyResult } from './steady.js';
+
+export type Contender = 'ours' | 'peer';
+
+export interface VersusResult {
+  labels: Record<Contender, string>;
+  count: number;
+  latency: Record<Contender, LatencyResult>;
+  /** In the order they ran: ours, peer, ours, peer. */
+  scale: { operator: Contender; point: ScalePoint }[];
+  steady: Record<Contender, SteadyResult>;
+}
+
+const ROUNDS = 2;
+
+export async function benchVersus(
+  ctx: BenchContext,
+  ours: NodeOperatorBuild,
+  peer: PeerOperatorBuild,
+): Promise<VersusResult> {
+  const builds: Record<Contender, BenchContext> = {
+    ours: { ...ctx, operator: ours },
+    peer: { ...ctx, operator: peer },
+  };
+  const contenders: Contender[] = ['ours', 'peer'];
+  const count = ctx.quick ? 200 : 1000;
+  const latency = { ours: await benchLatency(builds.ours), peer: await benchLatency(builds.peer) };
+  const scale: VersusResult['scale'] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const who of contenders) {
+      ctx.log(`versus: ${who}, ${String(count)} at once, round ${String(round + 1)}`);
+      scale.push({ operator: who, point: await scaleOnce(builds[who], count) });
+    }
+  }
+  const steady = { ours: await benchSteady(builds.ours), peer: await benchSteady(builds.peer) };
+  return { labels: { ours: ours.label, peer: peer.label }, count, latency, scale, steady };
+}
+
+/** One figure for both, the ratio ours / peer, and the issue's target for it. */
+export interface VersusRow {
+  what: string;
+  ours: string;
+  peer: string;
+  /** ours / peer of the means; undefined when either is missing or the peer's is 0. */
+  ratio?: number;
+  goal: string;
+  /** Undefined when there is no target or nothing to judge. */
+  met?: boolean;
+}
+
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
+
+/** API writes (create, update, patch, delete) per registration, from the API server's counters. */
+export function writesPerRegistration(point: ScalePoint): number {
+  let writes = 0;
+  for (const [key, value] of Object.entries(point.apiRequests))
+    if (WRITE_VERBS.has(key.split(' ')[0] ?? '')) writes += value;
+  return writes / point.count;
+}
+
+const mean = (values: number[]): number | undefined =>
+  values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length;
+const MiB = 1024 * 1024;
+
+/**
+ * The rows the report shows and the targets of the race: each compares the means of both operators' values,
+ * `maxRatio` bounds ours / peer, `maxOurs` bounds ours itself.
+ */
+export function judgeVersus(v: VersusResult): VersusRow[] {
+  const of = (who: Contender, pick: (p: ScalePoint) => number | undefined): number[] =>
+    v.scale
+      .filter((s) => s.operator === who)
+      .map((s) => pick(s.point))
+      .filter((x): x is number => x !== undefined);
+  const row = (
+    what: string,
+    values: Record<Contender, number[]>,
+    format: (x: number) => string,
+    goal: { maxRatio?: number; maxOurs?: number; text: string },
+  ): VersusRow => {
+    const [ours, peer] = [mean(values.ours), mean(values.peer)];
+    const ratio = ours !== undefined && peer !== undefined && peer > 0 ? ours / peer : undefined;
+    const judged = goal.maxRatio !== undefined || goal.maxOurs !== undefined;
+    const met =
+      !judged || ratio === undefined || ours === undefined
+        ? undefined
+        : (goal.maxRatio === undefined || ratio <= goal.maxRatio) &&
+          (goal.maxOurs === undefined || Math.max(...values.ours) <= goal.maxOurs);
+    return {
+      what,
+      ours: values.ours.map(format).join(', '),
+      peer: values.peer.map(format).join(', '),
+      ...(ratio === undefined ? {} : { ratio }),
+      goal: goal.text,
+      ...(met === undefined ? {} : { met }),
+    };
+  };
+  const scale = (pick: (p: ScalePoint) => number | undefined) => ({
+    ours: of('ours', pick),
+    peer: of('peer', pick),
+  });
+  const both = <T>(pick: (x: T) => number, x: Record<Contender, T>) => ({
+    ours: [pick(x.ours)],
+    peer: [pick(x.peer)],
+  });
+  const s = (x: number) => `${(x / 1000).toFixed(2)} s`;
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  const mib = (x: number) => `${(x / MiB).toFixed(1)} MiB`;
+  const n = v.count.toLocaleString('en-US');
+  return [
+    row(
+      `${n} created at once: first create to the last register record`,
+      scale((p) => p.allRegisteredMs),
+      s,
+      {
+        maxRatio: 1.0,
+        text: '<= 1.0x',
+      },
+    ),
+    row(
+      'operator CPU per registration',
+      scale((p) => p.cpuMsPerRegistration),
+      ms,
+      { maxRatio: 1.5, text: '<= 1.5x' },
+    ),
+    row(
+      'RSS before the first object',
+      scale((p) => p.idleRssBytes),
+      mib,
+      {
+        maxRatio: 1.5,
+        maxOurs: 100 * MiB,
+        text: '<= 1.5x, <= 100 MiB',
+      },
+    ),
+    row(
+      `peak RSS with ${n} objects`,
+      scale((p) => p.peakRssBytes),
+      mib,
+      {
+        maxRatio: 1.5,
+        maxOurs: 100 * MiB,
+        text: '<= 1.5x, <= 100 MiB',
+      },
+    ),
+    row(
+      `delete of all ${n} to all gone`,
+      scale((p) => p.allGoneMs),
+      s,
+      { text: '' },
+    ),
+    row('API writes per registration (create to Ready)', scale(writesPerRegistration), (x) => x.toFixed(2), {
+      maxRatio: 1.0,
+      text: 'no more than the peer',
+    }),
+    row(
+      `${v.steady.ours.count.toLocaleString('en-US')} heart-beating every ${String(v.steady.ours.intervalSeconds)} s: CPU per minute`,
+      both((x: SteadyResult) => x.cpuSecondsPerMinute, v.steady),
+      (x) => `${x.toFixed(2)} s`,
+      { maxRatio: 1.5, text: '<= 1.5x' },
+    ),
+    row(
+      'heart-beating: RSS p50',
+      both((x: SteadyResult) => x.rss.p50, v.steady),
+      mib,
+      {
+        maxRatio: 1.5,
+        maxOurs: 100 * MiB,
+        text: '<= 1.5x, <= 100 MiB',
+      },
+    ),
+    row(
+      'one at a time, create to record: p50',
+      both((x: LatencyResult) => x.registerSummary.p50, v.latency),
+      ms,
+      { text: '' },
+    ),
+    row(
+      'one at a time, create to record: p99',
+      both((x: LatencyResult) => x.registerSummary.p99, v.latency),
+      ms,
+      { maxRatio: 1.0, text: '<= 1.0x' },
+    ),
+  ];
+}

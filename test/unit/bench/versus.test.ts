@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { LatencyResult } from '../../../hack/bench/latency.js';
+import type { ScalePoint } from '../../../hack/bench/scale.js';
+import { summarize } from '../../../hack/bench/stats.js';
+import type { SteadyResult } from '../../../hack/bench/steady.js';
+import {
+  judgeVersus,
+  writesPerRegistration,
+  type VersusResult,
+  type VersusRow,
+} from '../../../hack/bench/versus.js';
+
+const MiB = 1024 * 1024;
+
+function point(allRegisteredMs: number, peakRssMiB: number, apiRequests: Record<string, number>): ScalePoint {
+  return {
+    count: 1000,
+    createMs: 1000,
+    allRegisteredMs,
+    registered: 1000,
+    recordsPerSecond: 1000 / (allRegisteredMs / 1000),
+    perObject: summarize([1, 2, 3]),
+    ready: 1000,
+    cpuSeconds: 3,
+    cpuMsPerRegistration: 3,
+    idleRssBytes: 40 * MiB,
+    peakRssBytes: peakRssMiB * MiB,
+    rssAfterBytes: 0,
+    apiRequests,
+    apiRequestsPerRegistration: 0,
+    allTombstonedMs: 1000,
+    allGoneMs: 2000,
+    samples: [],
+  };
+}
+
+function latency(p99: number): LatencyResult {
+  const s = summarize([p99 / 2, p99]);
+  return {
+    operator: 'x',
+    count: 2,
+    register: [],
+    tombstone: [],
+    gone: [],
+    registerSummary: s,
+    tombstoneSummary: s,
+    goneSummary: s,
+  };
+}
+
+function steady(cpuSecondsPerMinute: number): SteadyResult {
+  return {
+    operator: 'x',
+    count: 1000,
+    intervalSeconds: 30,
+    windowSeconds: 300,
+    heartbeats: 10_000,
+    expectedHeartbeats: 10_000,
+    cpuSeconds: cpuSecondsPerMinute * 5,
+    cpuSecondsPerMinute,
+    cpuPercentOfCore: 1,
+    rss: summarize([50 * MiB]),
+    peakRssBytes: 50 * MiB,
+    apiRequests: {},
+    apiRequestsPerMinute: 0,
+    samples: [],
+  };
+}
+
+const writes = {
+  'PATCH clusterregistrations': 2000,
+  'PATCH clusterregistrations/status': 1000,
+  'GET secrets': 900,
+};
+
+function result(ours: { ms: number[]; rss: number }, peer: { ms: number[]; rss: number }): VersusResult {
+  return {
+    labels: { ours: 'bundle', peer: 'Go peer' },
+    count: 1000,
+    latency: { ours: latency(40), peer: latency(50) },
+    scale: ours.ms.flatMap((ms, i) => [
+      { operator: 'ours' as const, point: point(ms, ours.rss, writes) },
+      { operator: 'peer' as const, point: point(peer.ms[i] ?? 0, peer.rss, writes) },
+    ]),
+    steady: { ours: steady(3), peer: steady(1) },
+  };
+}
+
+function find(rows: VersusRow[], matches: (what: string) => boolean): VersusRow {
+  const row = rows.find((r) => matches(r.what));
+  assert.ok(row !== undefined, 'no such row');
+  return row;
+}
+
+describe('the race with the Go peer', () => {
+  it('counts only writes per registration', () => {
+    assert.equal(writesPerRegistration(point(1, 1, writes)), 3);
+  });
+
+  it('judges each figure by the ratio of the means, ours over the peer', () => {
+    const rows = judgeVersus(result({ ms: [12_000, 14_000], rss: 60 }, { ms: [13_000, 13_000], rss: 50 }));
+    const all = find(rows, (w) => w.includes('created at once'));
+    assert.equal(all.ours, '12.00 s, 14.00 s');
+    assert.equal(all.ratio, 1);
+    assert.equal(all.met, true);
+    const beats = find(rows, (w) => w.includes('CPU per minute'));
+    assert.equal(beats.ratio, 3);
+    assert.equal(beats.met, false);
+    assert.equal(find(rows, (w) => w.endsWith('p99')).met, true);
+    assert.equal(find(rows, (w) => w.startsWith('API writes')).met, true);
+    assert.equal(find(rows, (w) => w.startsWith('delete')).met, undefined, 'no target');
+  });
+
+  it('misses a memory target above 100 MiB even within the ratio', () => {
+    const rows = judgeVersus(result({ ms: [1, 1], rss: 120 }, { ms: [1, 1], rss: 100 }));
+    const peak = find(rows, (w) => w.startsWith('peak RSS'));
+    assert.equal(peak.ratio, 1.2);
+    assert.equal(peak.met, false);
+  });
+});
