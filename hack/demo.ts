@@ -1,7 +1,8 @@
 // `npm run demo`: the operator's whole job on the local control plane. Brings the environment up, installs the CRD,
 // starts the operator, applies examples/minimal.yaml (pointed at the local broker), shows `kubectl get
 // clusterregistrations` and the record in the topic, then deletes it and shows the tombstone. In a terminal it
-// keeps everything running until Ctrl-C; in CI (or without a terminal) it tears down at once.
+// keeps everything running until Ctrl-C; in CI (or without a terminal) it tears down at once. `--in-cluster`
+// tells the same with the chart's pods on the environment's node (hack/demo-in-cluster.ts).
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse } from 'yaml';
 import { CRD_FILE } from '../src/api/crd.js';
+import { inCluster } from './demo-in-cluster.js';
 import { exec, type ExecResult } from './testenv/exec.js';
 import { downAll, Environment, externalEnvironment, type EnvVars } from './testenv/environment.js';
 import { defaultStateDir, repoRoot } from './testenv/paths.js';
@@ -164,15 +166,33 @@ async function main(): Promise<void> {
     }),
     (signal) => new Interrupted(signal),
   );
+  const withNode = process.argv.slice(2).includes('--in-cluster');
   const stateDir = defaultStateDir();
-  const external = externalEnvironment();
-  const vars = external ?? (await Promise.race([Environment.up(stateDir), interruption])).vars();
+  // The node is the local environment's: an external cluster's variables do not describe one.
+  const external = withNode ? undefined : externalEnvironment();
+  const vars =
+    external ?? (await Promise.race([Environment.up(stateDir, { node: withNode }), interruption])).vars();
   const teardownEnvironment = async () => {
     if (external === undefined) await downAll(stateDir);
   };
   const brokers = vars.KAFKA_BROKERS ?? '';
   const runKubectl = kubectlRunner(vars);
   const kubectl = kubectlOf(runKubectl);
+  if (withNode) {
+    try {
+      await inCluster({
+        vars,
+        namespace: NAMESPACE,
+        say,
+        kubectl,
+        watched: (step) => Promise.race([step, interruption]),
+        recordOf,
+      });
+    } finally {
+      await teardownEnvironment();
+    }
+    return;
+  }
   try {
     await Promise.race([
       (async () => {

@@ -15,6 +15,15 @@ const BROKER_TESTS = ['test/integration/kafka/', 'test/integration/testenv/kafka
 /** Tests that run pods on the node. */
 const CLUSTER_TIER = join('test', 'cluster') + '/';
 
+/** Integration tests mostly wait on the API server and the broker, so more files than cores run at once. */
+const INTEGRATION_CONCURRENCY = 4;
+
+/**
+ * The cluster tier's files run one at a time: every release's operator watches every ClusterRegistration, so two
+ * releases at once would each register (and deregister) the other's, and a file stops the environment's broker.
+ */
+const CLUSTER_CONCURRENCY = 1;
+
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -32,12 +41,23 @@ function selectFiles(prefixes: string[]): string[] {
 }
 
 /** The test files run on `node`: the pinned Node the image ships (TESTENV_NODE), not necessarily the machine's. */
-function runNodeTests(node: string, files: string[], vars: EnvVars): Promise<number> {
+function runNodeTests(
+  node: string,
+  files: string[],
+  vars: EnvVars,
+  concurrency = INTEGRATION_CONCURRENCY,
+): Promise<number> {
   return new Promise((resolveCode) => {
     const child = spawn(
       node,
-      // Integration tests mostly wait on the API server and the broker, so more files than cores run at once.
-      ['--import', 'tsx', '--test', '--test-concurrency=4', '--test-timeout=900000', ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${String(concurrency)}`,
+        '--test-timeout=900000',
+        ...files,
+      ],
       { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...vars } },
     );
     child.once('close', (code) => {
@@ -86,10 +106,16 @@ async function main(): Promise<number> {
     const rest = withNode ? files.filter((file) => !file.startsWith(CLUSTER_TIER)) : files;
     const results: string[] = [];
     let code = 0;
-    const runTier = async (label: string, tierFiles: string[], env: Environment, vars: EnvVars) => {
+    const runTier = async (
+      label: string,
+      tierFiles: string[],
+      env: Environment,
+      vars: EnvVars,
+      concurrency?: number,
+    ) => {
       const started = Date.now();
       process.stdout.write(`test: ${String(tierFiles.length)} files ${label}\n`);
-      const tierCode = await runNodeTests(env.tools.node, tierFiles, vars);
+      const tierCode = await runNodeTests(env.tools.node, tierFiles, vars, concurrency);
       code ||= tierCode;
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
       results.push(
@@ -113,7 +139,7 @@ async function main(): Promise<number> {
     if (withNode) {
       await downAll(stateDir);
       const env = await Environment.up(join(stateDir, 'cluster'), { node: true });
-      await runTier(`on the node, Kafka ${kafkaVersion()}`, cluster, env, env.vars());
+      await runTier(`on the node, Kafka ${kafkaVersion()}`, cluster, env, env.vars(), CLUSTER_CONCURRENCY);
     }
     process.stdout.write(`\ntest: ${results.join('; ')}\n`);
     return code;

@@ -1,6 +1,6 @@
-// What the chart tests share, and what the end-to-end tests reuse: the chart's location, rendering it, and a
-// kubeconfig that authenticates as a ServiceAccount (so that a test, or the operator run as a local process,
-// has exactly the rights the chart grants).
+// What the chart tests share, and what the end-to-end and cluster tests reuse: the chart's location, rendering
+// it, a kubeconfig that authenticates as a ServiceAccount, and asking with it what the chart's rights allow.
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { bundle } from '../../../hack/bundle.js';
 import { exec, type ExecResult } from '../../../hack/testenv/exec.js';
+import { onCleanup } from '../../support/cleanup.js';
 import { helm, kubectl } from '../../support/testenv.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -55,21 +56,23 @@ interface KubeconfigCluster {
 
 /**
  * Writes a kubeconfig for ServiceAccount `namespace/name`: a fresh token from the TokenRequest API
- * (`kubectl create token`), with the server and CA of the admin kubeconfig (the environment's, or
- * `options.kubeconfig`). Returns the file's path.
+ * (`kubectl create token`), with the server and CA of the environment's admin kubeconfig. Returns the file's path.
  */
 export async function serviceAccountKubeconfig(
   namespace: string,
   name: string,
-  options: { duration?: string; dir?: string; kubeconfig?: string } = {},
+  options: { duration?: string; dir?: string } = {},
 ): Promise<string> {
-  const admin = options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig };
-  const token = await kubectl(
-    ['create', 'token', name, '-n', namespace, `--duration=${options.duration ?? '1h'}`],
-    admin,
-  );
+  const token = await kubectl([
+    'create',
+    'token',
+    name,
+    '-n',
+    namespace,
+    `--duration=${options.duration ?? '1h'}`,
+  ]);
   if (token.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${token.stderr}`);
-  const view = await kubectl(['config', 'view', '--minify', '--raw', '-o', 'json'], admin);
+  const view = await kubectl(['config', 'view', '--minify', '--raw', '-o', 'json']);
   if (view.code !== 0) throw new Error(`kubectl config view: ${view.stderr}`);
   const { clusters } = JSON.parse(view.stdout) as { clusters: { cluster: KubeconfigCluster }[] };
   const cluster = clusters[0]?.cluster;
@@ -87,6 +90,32 @@ export async function serviceAccountKubeconfig(
   // JSON is YAML: kubectl, helm and client-node all read it.
   await writeFile(path, JSON.stringify(kubeconfig, null, 2), { mode: 0o600 });
   return path;
+}
+
+/** [verb, resource, namespace?, extra flags]: what `kubectl auth can-i` is asked. */
+export type Question = [string, string, string?, ...string[]];
+
+async function canI(kubeconfig: string, [verb, resource, namespace, ...flags]: Question): Promise<boolean> {
+  const scope = namespace === undefined ? [] : ['-n', namespace];
+  const result = await kubectl(['auth', 'can-i', verb, resource, ...scope, ...flags], { kubeconfig });
+  // 0 is yes, 1 is no; anything else (or a message on stderr) is a failure to ask.
+  if (result.code > 1 || result.stderr.includes('error'))
+    throw new Error(`can-i ${verb} ${resource}: ${result.stderr}`);
+  return result.code === 0;
+}
+
+/** Asks every question with `kubeconfig`'s identity; fails listing each answer that differs. */
+export async function assertRights(
+  kubeconfig: string,
+  allowed: Question[],
+  denied: Question[],
+): Promise<void> {
+  const answers = await Promise.all([...allowed, ...denied].map((q) => canI(kubeconfig, q)));
+  const wrong = [...allowed, ...denied]
+    .map((question, i) => ({ question, answer: answers[i], expected: i < allowed.length }))
+    .filter(({ answer, expected }) => answer !== expected)
+    .map(({ question, expected }) => `${expected ? 'cannot' : 'CAN'} ${question.filter(Boolean).join(' ')}`);
+  assert.deepEqual(wrong, [], 'rights differ from what the chart intends');
 }
 
 /**
@@ -112,6 +141,7 @@ export async function buildBundle(t: TestContext): Promise<{ file: string; bytes
 /**
  * Creates a namespace that enforces (and warns about) the restricted Pod Security profile, deleted after the test
  * without waiting: its objects go with it (with a node, the namespace controller then removes the namespace too).
+ * After the cleanups registered later (a release in it is uninstalled first, its hook still able to run there).
  */
 export async function createRestrictedNamespace(t: TestContext, name: string): Promise<void> {
   const created = await kubectl(['create', 'namespace', name]);
@@ -124,7 +154,7 @@ export async function createRestrictedNamespace(t: TestContext, name: string): P
     'pod-security.kubernetes.io/warn=restricted',
   ]);
   if (labelled.code !== 0) throw new Error(`kubectl label namespace ${name}: ${labelled.stderr}`);
-  t.after(async () => {
+  onCleanup(t, async () => {
     await kubectl(['delete', 'namespace', name, '--wait=false']);
   });
 }
