@@ -9,7 +9,14 @@ import { ClaimIndex } from '../registration/claims.js';
 import { referencedSecrets, type Secret } from '../registration/credentials.js';
 import { RegistrationReconciler } from '../registration/reconciler.js';
 import { TopicCheck } from '../registration/topic-check.js';
-import { KubeClient, Manager, mapChanges, type KubeObject, type ResourceType } from '../runtime/index.js';
+import {
+  KubeClient,
+  Manager,
+  mapChanges,
+  type Failpoint,
+  type KubeObject,
+  type ResourceType,
+} from '../runtime/index.js';
 import type { RunConfig } from './config.js';
 
 export const registrationType: ResourceType = {
@@ -38,7 +45,12 @@ export interface Operator {
   run(): Promise<void>;
 }
 
-export function createOperator(config: RunConfig, version: string): Operator {
+export interface OperatorHooks {
+  /** Where a test may hold the operator (see runtime/failpoint.ts); none by default. */
+  failpoint?: Failpoint;
+}
+
+export function createOperator(config: RunConfig, version: string, hooks: OperatorHooks = {}): Operator {
   const redactor = new SecretRedactor();
   const logger = createLogger({ level: config['log-level'], redactor, defaultMeta: { operator: version } });
   const client =
@@ -100,6 +112,7 @@ export function createOperator(config: RunConfig, version: string): Operator {
       facts: new CachedClusterFacts(apiClusterFacts(client), FACTS_MAX_AGE_MS),
       claims,
       events: manager.events,
+      ...hooks,
     },
   );
   manager.controller({
