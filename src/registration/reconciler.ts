@@ -1,8 +1,8 @@
 // The operator's job, one ClusterRegistration at a time, in four steps: observe the object (typed once per
-// resourceVersion) and what this process remembers of it; plan what is due (plan.ts, no I/O); execute the planned
-// sends, each acknowledgement or classified failure kept as a value; report them in conditions, Events and one
-// status write, and say when to run next. The finalizer combinator frames it: nothing is sent before our finalizer
-// is on the object, and the finalizer goes only after the broker acknowledged the tombstone.
+// version) and what this process remembers of it; plan what is due (plan.ts, no I/O); execute the planned sends,
+// each acknowledgement or classified failure kept as a value; report them (report.ts, no I/O) in conditions, Events
+// and one status write, and say when to run next. The finalizer combinator frames it: nothing is sent before our
+// finalizer is on the object, and the finalizer goes only after the broker acknowledged the tombstone.
 import {
   ClusterRegistrationStatusSchema,
   ConditionReason,
@@ -18,11 +18,9 @@ import {
   type KafkaConnection,
   type KafkaRecord,
   type KafkaTransport,
-  type RecordPosition,
 } from '../kafka/index.js';
 import {
   finalizer,
-  kubeTime,
   updateStatus,
   type Cache,
   type EventInput,
@@ -34,14 +32,15 @@ import {
   type Reconciler,
   type ResourceApi,
 } from '../runtime/index.js';
-import { everywhere, nextConditions, sendFailed, verdict, type Assessment } from './assessment.js';
-import { describePlace, type ClaimIndex, type Place } from './claims.js';
+import { everywhere, nextConditions, type Assessment } from './assessment.js';
+import type { ClaimIndex, Place } from './claims.js';
 import type { ClusterFacts, ClusterFactsSource } from './cluster-facts.js';
 import { resolveConnection, type Secret } from './credentials.js';
-import { howToLetGo, plan, planCleanup, stepName, type Observation, type Send } from './plan.js';
+import { plan, planCleanup, stepName, type Observation, type Send } from './plan.js';
 import { heartbeatRecord, registrationRecord, tombstoneRecord, type RecordOrigin } from './records.js';
-import { jittered, nextRunInMs, type Progress } from './schedule.js';
-import type { TopicCheck, TopicVerdict } from './topic-check.js';
+import { reportCleanup, reportSends, type Executed, type Failed, type Report } from './report.js';
+import type { Progress } from './schedule.js';
+import type { TopicCheck } from './topic-check.js';
 
 export interface RegistrationOptions {
   /** The operator's namespace: where referenced Secrets are read from. */
@@ -84,21 +83,6 @@ interface Observed {
   state: ObjectState;
 }
 
-/** A failed step, classified: what the status and the Warning say about it. */
-interface Failed {
-  send?: Send;
-  condition: 'registered' | 'heartbeating';
-  action: string;
-  what: string;
-  failure: { reason: string; message: string };
-}
-
-interface Executed {
-  topic: TopicVerdict;
-  acks: { send: Send; position: RecordPosition; at: number }[];
-  failed?: Failed;
-}
-
 const KEEP_SECRETS_ONLY_NOTE = 'check the Secrets in the operator namespace';
 
 export class RegistrationReconciler implements Reconciler {
@@ -126,7 +110,12 @@ export class RegistrationReconciler implements Reconciler {
       // Nothing is sent for an invalid spec, so no condition may go on claiming a registration or heartbeats; and
       // no finalizer is added, so nothing holds up deleting it.
       await this.forget(key);
-      await this.report(observed, {}, everywhere('False', ConditionReason.InvalidSpec, parsed.message), ctx);
+      await this.writeStatus(
+        observed,
+        {},
+        everywhere('False', ConditionReason.InvalidSpec, parsed.message),
+        ctx,
+      );
       return {};
     }
     const result = await finalizer(
@@ -160,116 +149,37 @@ export class RegistrationReconciler implements Reconciler {
   private async apply(key: string, observed: Observed, ctx: ReconcileContext): Promise<ReconcileResult> {
     if (!observed.parsed.ok) throw new Error('unreachable: apply on an invalid spec');
     const registration = observed.parsed.value;
+    const { state, status } = observed;
     const planned = plan({
       ...this.lookups(registration, observed),
       registration,
-      progress: observed.state.progress,
+      progress: state.progress,
       now: this.now(),
     });
     if (planned.kind !== 'send') {
       if (planned.kind === 'stop') await this.forget(key);
-      for (const event of planned.events) this.deps.events.event(registration, event);
-      await this.report(observed, {}, planned.assessment, ctx);
-      return {};
+      const { assessment, events } = planned;
+      return this.report(observed, registration, { fields: {}, assessment, events }, ctx);
     }
-    const { place, credentials, timing } = planned;
     const facts = await this.deps.facts.read(ctx.signal);
-    const done = await this.execute(key, registration, planned.sends, facts, ctx, {
-      place,
-      conn: planned.conn,
-      registeredAt: observed.status?.firstRegisteredTime,
+    const executed = await this.execute(key, registration, planned.sends, facts, ctx, {
+      topicAt: { place: planned.place, conn: planned.conn },
+      registeredAt: status?.firstRegisteredTime,
     });
-    // Fold the acknowledgements into what this process remembers.
-    const state = observed.state;
-    let lastHeartbeatTime = observed.status?.lastHeartbeatTime;
-    for (const { send, position, at } of done.acks) {
-      if (send.kind === 'tombstone') {
-        this.deps.events.event(registration, {
-          type: 'Normal',
-          reason: 'Moved',
-          action: 'Deregister',
-          note: `tombstone acknowledged at the previous ${describePlace(send.place)}`,
-        });
-      } else if (send.kind === 'register') {
-        state.progress = {
-          uid: registration.metadata.uid ?? '',
-          generation: registration.metadata.generation ?? 0,
-          place: place.key,
-          lastRegisteredAt: at,
-          lastAckAt: at,
-          nextHeartbeatAt: undefined,
-          position: { ...position, kafka: registration.spec.kafka },
-        };
-        this.releasePlacesExcept(key, place);
-        ctx.log.info('registered', {
-          reason: send.reason,
-          clientId: registration.spec.clientId,
-          ...position,
-        });
-        if (send.reason !== 'reassert') {
-          this.deps.events.event(registration, {
-            type: 'Normal',
-            reason: ConditionReason.Registered,
-            action: 'Register',
-            note: `registered at ${describePlace(place)} (${send.reason})`,
-          });
-        }
-      } else if (state.progress !== undefined) {
-        state.progress.lastAckAt = at;
-        state.progress.nextHeartbeatAt = at + jittered(timing.heartbeatIntervalMs);
-        const stored = lastHeartbeatTime === undefined ? 0 : Date.parse(lastHeartbeatTime);
-        if (at - stored >= this.options.heartbeatStatusPeriodMs) lastHeartbeatTime = kubeTime(new Date(at));
-      }
-    }
-    if (done.failed !== undefined) {
-      const { assessment, event } = failureReport(done.failed);
-      return this.fail(observed, registration, { credentials, ...assessment }, event, done.failed, ctx);
-    }
-    const { progress } = state;
-    if (progress === undefined) throw new Error('unreachable: no progress after registering');
-    const { position } = progress;
-    const { spec } = registration;
-    const assessment: Assessment = {
-      credentials,
-      registered: verdict(
-        'True',
-        ConditionReason.Registered,
-        `acknowledged at ${describePlace(place)}, partition ${position.partition} offset ${position.offset}`,
-      ),
-      heartbeating: timing.heartbeatEnabled
-        ? verdict(
-            'True',
-            ConditionReason.HeartbeatAcknowledged,
-            `heartbeats acknowledged every ${spec.heartbeat.interval}`,
-          )
-        : verdict('False', ConditionReason.HeartbeatDisabled, 'spec.heartbeat.enabled is false'),
-      ...(done.topic.ok
-        ? {}
-        : { ready: verdict('False', ConditionReason.TopicNotCompacted, done.topic.message) }),
-    };
-    const registeredTime = kubeTime(new Date(progress.lastRegisteredAt));
-    const firstRegisteredTime = observed.status?.firstRegisteredTime ?? registeredTime;
-    await this.report(
-      observed,
-      {
-        clusterId: facts.clusterUid,
-        lastRegistration: position,
-        lastRegisteredTime: registeredTime,
-        firstRegisteredTime,
-        ...(lastHeartbeatTime === undefined ? {} : { lastHeartbeatTime }),
-      },
-      assessment,
-      ctx,
-    );
-    if (!done.topic.ok) {
-      this.deps.events.event(registration, {
-        type: 'Warning',
-        reason: ConditionReason.TopicNotCompacted,
-        action: 'Register',
-        note: done.topic.message,
-      });
-    }
-    return { requeueAfterMs: nextRunInMs(progress, timing, this.now()) };
+    const report = reportSends({
+      registration,
+      planned,
+      executed,
+      progress: state.progress,
+      status,
+      clusterUid: facts.clusterUid,
+      heartbeatStatusPeriodMs: this.options.heartbeatStatusPeriodMs,
+      now: this.now(),
+    });
+    state.progress = report.progress;
+    if (executed.acks.some(({ send }) => send.kind === 'register'))
+      this.releasePlacesExcept(key, planned.place);
+    return this.report(observed, registration, report, ctx);
   }
 
   /** The object is being deleted and carries our finalizer: the tombstones first, unless the policy says Orphan. */
@@ -278,33 +188,20 @@ export class RegistrationReconciler implements Reconciler {
     const registration = parsed.ok ? parsed.value : undefined;
     const planned = planCleanup(raw, registration, this.lookups(registration, observed));
     for (const { place, why } of planned.skipped) ctx.log.info(`no tombstone: ${why}`, { place });
+    let executed: Executed | undefined;
     if (registration !== undefined && planned.sends.length > 0) {
       const facts = await this.deps.facts.read(ctx.signal);
-      const done = await this.execute(key, registration, planned.sends, facts, ctx, {});
-      if (done.failed !== undefined) {
-        const { assessment, event } = failureReport(done.failed);
-        const note = `${event.note}. ${howToLetGo(raw.metadata.name)}`;
-        const ready = assessment.registered ?? verdict('False', ConditionReason.PublishFailed, note);
-        return this.fail(
-          observed,
-          raw,
-          { ...assessment, ready: { ...ready, message: note } },
-          { ...event, note },
-          done.failed,
-          ctx,
-        );
-      }
-      await this.failpoint('before-finalizer-removal', ctx.log, ctx.signal);
+      executed = await this.execute(key, registration, planned.sends, facts, ctx, {});
+      if (executed.failed === undefined)
+        await this.failpoint('before-finalizer-removal', ctx.log, ctx.signal);
     }
-    this.deps.events.event(raw, planned.done);
-    ctx.log.info('removing the finalizer', { tombstones: planned.sends.length, orphan: planned.orphan });
-    return {};
+    ctx.log.info('tombstones done', { tombstones: planned.sends.length, orphan: planned.orphan });
+    return this.report(observed, raw, reportCleanup(raw.metadata.name, planned, executed), ctx);
   }
 
   /**
-   * Runs `sends` in order, stopping at the first failure. A registration is preceded by the registry topic's check
-   * and the `before-register` failpoint. Only Kafka failures (and unresolvable Secrets) become values; anything
-   * else is a bug or an abort, and is thrown.
+   * Runs `sends` in order and stops at the first failure; the registry topic is checked first when `topicAt` is
+   * given. Only Kafka failures and unreadable Secrets become values: anything else (a bug, an abort) is thrown.
    */
   private async execute(
     key: string,
@@ -312,49 +209,48 @@ export class RegistrationReconciler implements Reconciler {
     sends: readonly Send[],
     facts: ClusterFacts,
     ctx: ReconcileContext,
-    context: { place?: Place; conn?: KafkaConnection; registeredAt?: string },
+    context: { topicAt?: { place: Place; conn: KafkaConnection }; registeredAt?: string },
   ): Promise<Executed> {
     const executed: Executed = { topic: { ok: true }, acks: [] };
     const call = { deadlineMs: this.options.sendTimeoutMs, signal: ctx.signal };
     const attempt = async <T>(
-      failed: Omit<Failed, 'failure'>,
+      step: Omit<Failed, 'failure'>,
       run: () => Promise<T>,
     ): Promise<T | undefined> => {
       try {
         return await run();
       } catch (error) {
         if (!isKafkaFailure(error)) throw error;
-        executed.failed = { ...failed, failure: error };
+        executed.failed = { ...step, failure: error };
         return undefined;
       }
     };
-    const { place, conn: topicConn } = context;
-    if (place !== undefined && topicConn !== undefined) {
-      const id = this.connect(key, place, topicConn);
+    const { topicAt } = context;
+    if (topicAt !== undefined) {
+      const id = this.connect(key, topicAt.place, topicAt.conn);
       const topic = await attempt(
         { condition: 'registered', action: 'Register', what: 'checking the registry topic' },
-        () => this.deps.topics.verify(topicConn, id, registration.spec.topics, call),
+        () => this.deps.topics.verify(topicAt.conn, id, registration.spec.topics, call),
       );
       if (topic === undefined) return executed;
       executed.topic = topic;
     }
     for (const send of sends) {
-      const name = stepName(send);
-      const via = send.kind === 'tombstone' ? send.via : undefined;
-      if (via?.ok === false) {
-        const message = `${via.message} (${KEEP_SECRETS_ONLY_NOTE})`;
-        executed.failed = { send, ...name, failure: { reason: via.reason, message } };
+      const via = send.kind === 'tombstone' ? send.via : { ok: true as const, conn: send.conn };
+      if (!via.ok) {
+        const failure = { reason: via.reason, message: `${via.message} (${KEEP_SECRETS_ONLY_NOTE})` };
+        executed.failed = { ...stepName(send), failure };
         return executed;
       }
-      const conn = via?.ok === true ? via.conn : send.kind === 'tombstone' ? undefined : send.conn;
-      if (conn === undefined) throw new Error('unreachable: a send without a connection');
-      this.connect(key, send.place, conn);
+      this.connect(key, send.place, via.conn);
       if (send.kind === 'register') await this.failpoint('before-register', ctx.log, ctx.signal);
       const record = this.recordOf(send, registration, facts, context.registeredAt);
-      const position = await attempt({ send, ...name }, () => this.deps.kafka.publish(conn, record, call));
+      const position = await attempt(stepName(send), () => this.deps.kafka.publish(via.conn, record, call));
       if (position === undefined) return executed;
-      if (send.kind === 'tombstone')
-        ctx.log.info('tombstone acknowledged', { clientId: registration.spec.clientId, ...position });
+      const { clientId } = registration.spec;
+      if (send.kind === 'tombstone') ctx.log.info('tombstone acknowledged', { clientId, ...position });
+      if (send.kind === 'register')
+        ctx.log.info('registered', { reason: send.reason, clientId, ...position });
       executed.acks.push({ send, position, at: this.now() });
     }
     return executed;
@@ -366,13 +262,13 @@ export class RegistrationReconciler implements Reconciler {
     facts: ClusterFacts,
     registeredAt: string | undefined,
   ): KafkaRecord {
-    const { spec } = registration;
+    const { spec, metadata } = registration;
     const origin: RecordOrigin = {
       clientId: spec.clientId,
       clusterUid: facts.clusterUid,
-      objectName: registration.metadata.name,
-      objectUid: registration.metadata.uid ?? '',
-      generation: registration.metadata.generation ?? 0,
+      objectName: metadata.name,
+      objectUid: metadata.uid ?? '',
+      generation: metadata.generation ?? 0,
       now: new Date(this.now()),
     };
     switch (send.kind) {
@@ -380,7 +276,7 @@ export class RegistrationReconciler implements Reconciler {
         return tombstoneRecord({ ...origin, topic: send.place.topic });
       case 'heartbeat':
         return heartbeatRecord({ ...origin, topic: spec.topics.heartbeat });
-      case 'register': {
+      case 'register':
         return registrationRecord({
           ...origin,
           topic: send.place.topic,
@@ -395,28 +291,36 @@ export class RegistrationReconciler implements Reconciler {
           releaseName: this.options.releaseName,
           chartVersion: this.options.chartVersion,
         });
-      }
     }
   }
 
-  /** Reports a failed step in status and as a Warning, then fails the run so that it is retried with backoff. */
-  private async fail(
+  /**
+   * Emits the Events, writes status once (not after a completed deletion: the object is going), and returns the
+   * next run or the run's single error. A status write that fails after a failed step is only logged: the step's
+   * error is the one to retry on.
+   */
+  private async report(
     observed: Observed,
     about: KubeObject,
-    assessment: Assessment,
-    event: EventInput,
-    failed: Failed,
+    report: Pick<Report, 'fields' | 'assessment' | 'events' | 'error' | 'requeueAfterMs'>,
     ctx: ReconcileContext,
-  ): Promise<never> {
-    this.deps.events.event(about, event);
-    await this.report(observed, {}, assessment, ctx).catch((statusError: unknown) => {
-      ctx.log.warn('could not report the failure in status', { error: statusError });
-    });
-    throw new Error(event.note, { cause: failed.failure });
+  ): Promise<ReconcileResult> {
+    for (const event of report.events) this.deps.events.event(about, event);
+    if (report.error !== undefined) {
+      await this.writeStatus(observed, report.fields, report.assessment, ctx).catch(
+        (statusError: unknown) => {
+          ctx.log.warn('could not report the failure in status', { error: statusError });
+        },
+      );
+      throw report.error;
+    }
+    if (observed.raw.metadata.deletionTimestamp === undefined)
+      await this.writeStatus(observed, report.fields, report.assessment, ctx);
+    return report.requeueAfterMs === undefined ? {} : { requeueAfterMs: report.requeueAfterMs };
   }
 
   /** The one status write of a run, when it changes anything; the watch brings the new object. */
-  private async report(
+  private async writeStatus(
     observed: Observed,
     fields: Partial<ClusterRegistrationStatus>,
     assessment: Assessment,
@@ -469,15 +373,4 @@ export class RegistrationReconciler implements Reconciler {
     this.states.delete(key);
     await Promise.all([...(owners ?? [])].map((owner) => this.deps.kafka.release(owner)));
   }
-}
-
-/** A failed step as status conditions and a Warning. */
-function failureReport(failed: Failed): { assessment: Assessment; event: EventInput } {
-  const assessment = sendFailed(failed.condition, failed.failure, failed.what);
-  const said =
-    assessment[failed.condition] ?? verdict('False', failed.failure.reason, failed.failure.message);
-  return {
-    assessment,
-    event: { type: 'Warning', reason: said.reason, action: failed.action, note: said.message },
-  };
 }
