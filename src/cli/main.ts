@@ -75,7 +75,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
+    if (error instanceof UsageError) {
       process.stderr.write(
         `cluster-registry-operator: ${error.message}\nSee 'cluster-registry-operator --help'.\n`,
       );

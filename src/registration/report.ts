@@ -3,7 +3,7 @@
 // and the run's single error or its next run. The reconciler writes status once from this and emits the Events.
 import { ConditionReason, type ClusterRegistration, type ClusterRegistrationStatus } from '../api/index.js';
 import type { RecordPosition } from '../kafka/index.js';
-import { kubeTime, type EventInput } from '../runtime/index.js';
+import { rfc3339, type EventInput } from '../runtime/index.js';
 import { sendFailed, verdict, type Assessment, type Failure } from './assessment.js';
 import { describePlace } from './claims.js';
 import { howToLetGo, type CleanupPlan, type Plan, type Send, type StepName } from './plan.js';
@@ -82,7 +82,7 @@ export function reportSends(input: SendReportInput): Report {
         nextHeartbeatAt: at + jittered(timing.heartbeatIntervalMs, input.random),
       };
       const stored = lastHeartbeatTime === undefined ? 0 : Date.parse(lastHeartbeatTime);
-      if (at - stored >= input.heartbeatStatusPeriodMs) lastHeartbeatTime = kubeTime(new Date(at));
+      if (at - stored >= input.heartbeatStatusPeriodMs) lastHeartbeatTime = rfc3339(new Date(at));
     }
   }
   if (executed.failed !== undefined) {
@@ -97,7 +97,7 @@ export function reportSends(input: SendReportInput): Report {
   }
   if (progress === undefined) throw new Error('unreachable: nothing registered and no failure');
   const { position } = progress;
-  const registeredTime = kubeTime(new Date(progress.lastRegisteredAt));
+  const registeredTime = rfc3339(new Date(progress.lastRegisteredAt));
   const topic = executed.topic;
   if (!topic.ok)
     events.push({
