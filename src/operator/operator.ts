@@ -1,12 +1,12 @@
 // The operator assembled: caches of ClusterRegistrations and of the Secrets in its own namespace, the registration
 // reconciler behind leader election, one producer pool, and the HTTP endpoints. Runs until SIGTERM/SIGINT.
-import { API_VERSION, GROUP, KIND, parseClusterRegistration, PLURAL, VERSION } from '../api/index.js';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/index.js';
 import { ProducerPool } from '../kafka/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { SecretRedactor } from '../observability/redact.js';
 import { apiClusterFacts, CachedClusterFacts } from '../registration/cluster-facts.js';
 import { ClaimIndex } from '../registration/claims.js';
-import { referencedSecrets, type Secret } from '../registration/credentials.js';
+import type { Secret } from '../registration/credentials.js';
 import { RegistrationReconciler } from '../registration/reconciler.js';
 import { TopicCheck } from '../registration/topic-check.js';
 import {
@@ -119,18 +119,7 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
     name: 'clusterregistration',
     for: registrations,
     maxConcurrentReconciles: config['max-concurrent-reconciles'],
-    watches: [
-      claims,
-      mapChanges(secrets, (secret) =>
-        registrations
-          .list()
-          .filter((object) => {
-            const parsed = parseClusterRegistration(object);
-            return parsed.ok && referencedSecrets(parsed.value.spec.kafka).includes(secret.metadata.name);
-          })
-          .map((object) => object.metadata.name),
-      ),
-    ],
+    watches: [claims, mapChanges(secrets, (secret) => claims.usingSecret(secret.metadata.name))],
     reconciler,
   });
   return {
