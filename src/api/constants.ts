@@ -1,5 +1,7 @@
 // Names of the ClusterRegistration API that the CRD, the controller and the docs must agree on.
 
+import { KafkaConditionReason } from '../kafka/failure.js';
+
 export const GROUP = 'registry.kgroot.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}` as const;
@@ -60,27 +62,10 @@ export const ConditionReason = {
   DuplicateClientId: 'DuplicateClientId',
   /** The registry topic's cleanup.policy is not `compact`: the control plane's picture would not survive. */
   TopicNotCompacted: 'TopicNotCompacted',
-  // The Kafka failures (src/kafka/errors.ts), each under its own name, so the REASON column says what is wrong.
-  /** No broker could be reached, it closed the connection, or no partition leader is available. */
-  BrokerUnreachable: 'BrokerUnreachable',
-  /** The broker rejected the SASL username/password or mechanism. */
-  AuthenticationFailed: 'AuthenticationFailed',
-  /** The broker's certificate could not be verified (unknown CA, host name, expiry). */
-  TLSUntrusted: 'TLSUntrusted',
-  /** The TLS handshake failed otherwise (client certificate refused, not a TLS listener). */
-  TLSHandshakeFailed: 'TLSHandshakeFailed',
-  /** The broker does not have the topic (the control plane's brokers do not create topics on demand). */
-  TopicNotFound: 'TopicNotFound',
-  /** Authenticated, but the broker's ACLs deny writing to the topic. */
-  NotAuthorized: 'NotAuthorized',
-  /** Fewer in-sync replicas than min.insync.replicas: acks=all cannot be met. */
-  NotEnoughReplicas: 'NotEnoughReplicas',
-  /** The broker refused the record itself (size, policy). */
-  RecordRejected: 'RecordRejected',
-  /** The Kafka settings cannot work as given (e.g. a PEM that does not load); nothing was sent. */
-  InvalidConfiguration: 'InvalidConfiguration',
-  /** No answer from the broker within the send deadline. */
-  SendTimeout: 'SendTimeout',
+  // The Kafka failures (src/kafka/failure.ts owns them), each under its own name, so the REASON column says what
+  // is wrong: BrokerUnreachable, AuthenticationFailed, TLSUntrusted, TLSHandshakeFailed, TopicNotFound,
+  // NotAuthorized, NotEnoughReplicas, RecordRejected, InvalidConfiguration, SendTimeout.
+  ...KafkaConditionReason,
   /** The broker refused or did not acknowledge the record for another reason; the message says which. */
   PublishFailed: 'PublishFailed',
   /** Heartbeating is True. */

@@ -4,7 +4,7 @@
 import { renderCrdYaml } from '../api/index.js';
 import { parseRunConfig, runHelp, UsageError } from '../operator/config.js';
 import { createOperator } from '../operator/operator.js';
-import { LeadershipLostError } from '../runtime/index.js';
+import { failpoints, LeadershipLostError } from '../runtime/index.js';
 import { version } from '../version.js';
 
 const HELP = `cluster-registry-operator ${version}: keeps this cluster registered with a central registry over Kafka.
@@ -23,7 +23,10 @@ ${runHelp()}
 `;
 
 async function run(argv: readonly string[]): Promise<number> {
-  const operator = createOperator(parseRunConfig(argv, process.env), version);
+  // FAILPOINTS is for the crash tests only; production never sets it.
+  const operator = createOperator(parseRunConfig(argv, process.env), version, {
+    failpoint: failpoints(process.env.FAILPOINTS),
+  });
   try {
     await operator.run();
     return 0;
@@ -72,7 +75,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error instanceof Error && error.name === 'UsageError')) {
+    if (error instanceof UsageError) {
       process.stderr.write(
         `cluster-registry-operator: ${error.message}\nSee 'cluster-registry-operator --help'.\n`,
       );

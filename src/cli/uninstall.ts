@@ -14,6 +14,7 @@ import {
   VERSION,
   parseDuration,
 } from '../api/index.js';
+import { UsageError } from '../operator/config.js';
 import { KubeClient, findCondition, isNotFound, type Condition, type KubeObject } from '../runtime/index.js';
 
 export interface UninstallOptions {
@@ -35,11 +36,6 @@ const DEFAULT_TIMEOUT = '5m';
 const POLL_INTERVAL_MS = 1_000;
 /** A progress line at most this often, so that a long wait is visible without flooding the Job's log. */
 const PROGRESS_INTERVAL_MS = 10_000;
-
-/** A bad flag: main.ts prints the message and the usage hint, without a stack, and exits 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export function parseUninstallArgs(argv: string[], env: NodeJS.ProcessEnv): UninstallOptions {
   let values: { kubeconfig?: string; selector?: string; timeout: string };

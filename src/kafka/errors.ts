@@ -1,65 +1,13 @@
-// Every Kafka failure as one of a fixed set of reasons with a one-line message that says what is wrong and what to
-// check. The reasons become status condition reasons, so they are CamelCase and stable; the messages are for
-// people and never carry a secret.
+// Classification: whatever a Kafka call threw becomes a KafkaFailure (failure.ts), by one ordered table of rules,
+// each with the message that says what is wrong and what to check. The messages are for people and never carry a
+// secret.
 import {
   describeConnection,
   normalizedBrokers,
   securityProtocol,
   type KafkaConnection,
 } from './connection.js';
-
-export const KafkaFailureReason = {
-  /** No broker could be reached, or it closed the connection, or no partition leader is available. */
-  BrokerUnreachable: 'BrokerUnreachable',
-  /** The broker rejected the SASL credentials or mechanism. */
-  AuthenticationFailed: 'AuthenticationFailed',
-  /** The broker's certificate could not be verified (unknown CA, wrong host name, expired). */
-  TLSUntrusted: 'TLSUntrusted',
-  /** The TLS handshake failed for another reason: client certificate refused, not a TLS listener. */
-  TLSHandshakeFailed: 'TLSHandshakeFailed',
-  /** The topic does not exist (the control plane's brokers do not create topics on demand). */
-  TopicNotFound: 'TopicNotFound',
-  /** Authenticated, but the ACLs deny the operation. */
-  NotAuthorized: 'NotAuthorized',
-  /** The partition has fewer in-sync replicas than min.insync.replicas, so acks=all cannot be met. */
-  NotEnoughReplicas: 'NotEnoughReplicas',
-  /** The broker refused the record itself (too large, invalid, policy). */
-  RecordRejected: 'RecordRejected',
-  /** The settings cannot work as given (broker address, PEM material) and were not sent anywhere. */
-  InvalidConfiguration: 'InvalidConfiguration',
-  /** No answer within the deadline, with no more specific cause known. */
-  SendTimeout: 'SendTimeout',
-  /** Anything else; the message carries the client's own words. */
-  Unknown: 'Unknown',
-} as const;
-export type KafkaFailureReason = (typeof KafkaFailureReason)[keyof typeof KafkaFailureReason];
-
-// Reasons that usually clear by themselves; the others need someone to change a setting, a Secret or an ACL.
-const TRANSIENT: ReadonlySet<KafkaFailureReason> = new Set([
-  KafkaFailureReason.BrokerUnreachable,
-  KafkaFailureReason.NotEnoughReplicas,
-  KafkaFailureReason.SendTimeout,
-  KafkaFailureReason.Unknown,
-]);
-
-export class KafkaFailure extends Error {
-  override readonly name = 'KafkaFailure';
-  /** Whether the failure usually clears without anyone changing anything (a hint for backoff, not a promise). */
-  readonly transient: boolean;
-
-  constructor(
-    readonly reason: KafkaFailureReason,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options);
-    this.transient = TRANSIENT.has(reason);
-  }
-}
-
-export function isKafkaFailure(error: unknown): error is KafkaFailure {
-  return error instanceof KafkaFailure;
-}
+import { KafkaFailure, KafkaFailureReason } from './failure.js';
 
 /** What the failing operation was about, for the message. */
 export interface FailureContext {
@@ -259,109 +207,138 @@ function detail(link: ErrorLink): string {
   return link.message.replace(/^(Connection error|Failed to connect): /, '');
 }
 
-function classifyLink(link: ErrorLink): Verdict | undefined {
-  const { name, code, type, message } = link;
-  if (name === 'KafkaJSSASLAuthenticationError' || (type !== undefined && SASL_REJECTED_TYPES.has(type))) {
-    return verdict(
-      KafkaFailureReason.AuthenticationFailed,
-      (_l, d) =>
-        `the broker rejected the SASL ${d.mechanism ?? ''} credentials of user '${d.user ?? ''}': check the username and password in the Secret, and the mechanism`,
-    );
-  }
-  if (type !== undefined) {
-    if (SASL_MISMATCH_TYPES.has(type)) {
-      return verdict(
-        KafkaFailureReason.AuthenticationFailed,
-        (_l, d) =>
-          `the broker's listener at ${d.where} does not accept SASL ${d.mechanism ?? ''} (${type}): check the mechanism, and that the address is a SASL listener`,
-      );
-    }
-    if (TOPIC_MISSING_TYPES.has(type)) {
-      return verdict(
-        KafkaFailureReason.TopicNotFound,
-        (_l, d) =>
-          `topic '${d.topic}' does not exist on ${d.where}: create it (the registry topic with cleanup.policy=compact), or run the operator with --create-topics`,
-      );
-    }
-    if (NOT_AUTHORIZED_TYPES.has(type)) {
-      return verdict(
-        KafkaFailureReason.NotAuthorized,
-        (_l, d) =>
-          `the broker denied ${d.user === undefined ? 'this client' : `user '${d.user}'`} (${type}) on topic '${d.topic}': grant it Write and Describe on the topic (and IdempotentWrite on the cluster for brokers older than 2.8)`,
-      );
-    }
-    if (REPLICA_TYPES.has(type)) {
-      return verdict(
-        KafkaFailureReason.NotEnoughReplicas,
-        (_l, d) =>
-          `topic '${d.topic}' has fewer in-sync replicas than its min.insync.replicas (${type}): the Kafka cluster is degraded; check its brokers`,
-      );
-    }
-    if (REJECTED_TYPES.has(type)) {
-      return verdict(
-        KafkaFailureReason.RecordRejected,
-        (l, d) => `the broker refused the request for topic '${d.topic}' (${type}): ${detail(l)}`,
-      );
-    }
-    if (LEADERLESS_TYPES.has(type)) {
-      return verdict(
-        KafkaFailureReason.BrokerUnreachable,
-        (_l, d) =>
-          `no broker can serve topic '${d.topic}' right now (${type}): the Kafka cluster is restarting or unhealthy`,
-      );
-    }
-    if (type === 'REQUEST_TIMED_OUT') return timeoutVerdict;
-  }
-  if (TIMEOUT_NAMES.has(name)) return timeoutVerdict;
-  if ((code !== undefined && TLS_UNTRUSTED_CODES.has(code)) || TLS_UNTRUSTED_TEXT.test(message)) {
-    return tlsUntrusted(link);
-  }
-  if (TLS_MATERIAL_TEXT.test(message) && /^Failed to connect/.test(message)) {
-    return verdict(
-      KafkaFailureReason.InvalidConfiguration,
-      (l) =>
-        `the TLS client certificate, key or CA could not be loaded (${detail(l)}): check that the Secret values are PEM and that the key belongs to the certificate`,
-    );
-  }
-  if (code?.startsWith('ERR_SSL_') === true || code === 'EPROTO' || TLS_HANDSHAKE_TEXT.test(message)) {
-    if (/before secure TLS connection/i.test(message)) {
-      return verdict(
-        KafkaFailureReason.TLSHandshakeFailed,
-        (l, d) =>
-          `${brokerOf(l, d.where)} ended the connection during the TLS handshake: check that the address is a TLS listener (or turn TLS off for a plaintext one)`,
-      );
-    }
-    return verdict(
-      KafkaFailureReason.TLSHandshakeFailed,
-      (l, d) =>
-        `the TLS handshake with ${brokerOf(l, d.where)} failed (${detail(l)}): check the client certificate and key Secret, and that the broker trusts the CA that signed them`,
-    );
-  }
-  if (UNREACHABLE_NAMES.has(name) || /Closed connection/.test(message)) {
-    return verdict(
-      KafkaFailureReason.BrokerUnreachable,
-      (l, d) =>
-        `${brokerOf(l, d.where)} closed the connection: check that the broker is up and that its listener's security protocol matches this client's (${d.protocol})`,
-    );
-  }
-  if ((code !== undefined && UNREACHABLE_CODES.has(code)) || UNREACHABLE_TEXT.test(message)) {
-    return unreachable(link);
-  }
-  if (SASL_FAILED_TEXT.test(message)) {
-    return verdict(
-      KafkaFailureReason.AuthenticationFailed,
-      (_l, d) =>
-        `the broker rejected the SASL ${d.mechanism ?? ''} credentials of user '${d.user ?? ''}': check the username and password in the Secret, and the mechanism`,
-    );
-  }
-  if (name === 'KafkaJSConnectionError') return unreachable(link);
-  return undefined;
-}
+const saslRejected = verdict(
+  KafkaFailureReason.AuthenticationFailed,
+  (_l, d) =>
+    `the broker rejected the SASL ${d.mechanism ?? ''} credentials of user '${d.user ?? ''}': check the username and password in the Secret, and the mechanism`,
+);
 
 const timeoutVerdict = verdict(
   KafkaFailureReason.SendTimeout,
   (_l, d) => `${d.where} did not answer in time: check the brokers' health and the network to them`,
 );
+
+/** One classification rule: when it matches a link, its verdict (or the function that picks one) holds. */
+interface Rule {
+  when: (link: ErrorLink) => boolean;
+  then: Verdict | ((link: ErrorLink) => Verdict);
+}
+
+const hasType = (types: ReadonlySet<string>) => (link: ErrorLink) =>
+  link.type !== undefined && types.has(link.type);
+
+/** The classification, first match wins: protocol error types, then TLS, then connection-level causes. */
+const RULES: readonly Rule[] = [
+  {
+    when: (l) => l.name === 'KafkaJSSASLAuthenticationError' || hasType(SASL_REJECTED_TYPES)(l),
+    then: saslRejected,
+  },
+  {
+    when: hasType(SASL_MISMATCH_TYPES),
+    then: verdict(
+      KafkaFailureReason.AuthenticationFailed,
+      (l, d) =>
+        `the broker's listener at ${d.where} does not accept SASL ${d.mechanism ?? ''} (${l.type ?? ''}): check the mechanism, and that the address is a SASL listener`,
+    ),
+  },
+  {
+    when: hasType(TOPIC_MISSING_TYPES),
+    then: verdict(
+      KafkaFailureReason.TopicNotFound,
+      (_l, d) =>
+        `topic '${d.topic}' does not exist on ${d.where}: create it (the registry topic with cleanup.policy=compact), or run the operator with --create-topics`,
+    ),
+  },
+  {
+    when: hasType(NOT_AUTHORIZED_TYPES),
+    then: verdict(
+      KafkaFailureReason.NotAuthorized,
+      (l, d) =>
+        `the broker denied ${d.user === undefined ? 'this client' : `user '${d.user}'`} (${l.type ?? ''}) on topic '${d.topic}': grant it Write and Describe on the topic (and IdempotentWrite on the cluster for brokers older than 2.8)`,
+    ),
+  },
+  {
+    when: hasType(REPLICA_TYPES),
+    then: verdict(
+      KafkaFailureReason.NotEnoughReplicas,
+      (l, d) =>
+        `topic '${d.topic}' has fewer in-sync replicas than its min.insync.replicas (${l.type ?? ''}): the Kafka cluster is degraded; check its brokers`,
+    ),
+  },
+  {
+    when: hasType(REJECTED_TYPES),
+    then: verdict(
+      KafkaFailureReason.RecordRejected,
+      (l, d) => `the broker refused the request for topic '${d.topic}' (${l.type ?? ''}): ${detail(l)}`,
+    ),
+  },
+  {
+    when: hasType(LEADERLESS_TYPES),
+    then: verdict(
+      KafkaFailureReason.BrokerUnreachable,
+      (l, d) =>
+        `no broker can serve topic '${d.topic}' right now (${l.type ?? ''}): the Kafka cluster is restarting or unhealthy`,
+    ),
+  },
+  { when: (l) => l.type === 'REQUEST_TIMED_OUT' || TIMEOUT_NAMES.has(l.name), then: timeoutVerdict },
+  {
+    when: (l) =>
+      (l.code !== undefined && TLS_UNTRUSTED_CODES.has(l.code)) || TLS_UNTRUSTED_TEXT.test(l.message),
+    then: tlsUntrusted,
+  },
+  {
+    when: (l) => TLS_MATERIAL_TEXT.test(l.message) && /^Failed to connect/.test(l.message),
+    then: verdict(
+      KafkaFailureReason.InvalidConfiguration,
+      (l) =>
+        `the TLS client certificate, key or CA could not be loaded (${detail(l)}): check that the Secret values are PEM and that the key belongs to the certificate`,
+    ),
+  },
+  {
+    when: (l) => isTlsHandshake(l) && /before secure TLS connection/i.test(l.message),
+    then: verdict(
+      KafkaFailureReason.TLSHandshakeFailed,
+      (l, d) =>
+        `${brokerOf(l, d.where)} ended the connection during the TLS handshake: check that the address is a TLS listener (or turn TLS off for a plaintext one)`,
+    ),
+  },
+  {
+    when: isTlsHandshake,
+    then: verdict(
+      KafkaFailureReason.TLSHandshakeFailed,
+      (l, d) =>
+        `the TLS handshake with ${brokerOf(l, d.where)} failed (${detail(l)}): check the client certificate and key Secret, and that the broker trusts the CA that signed them`,
+    ),
+  },
+  {
+    when: (l) => UNREACHABLE_NAMES.has(l.name) || /Closed connection/.test(l.message),
+    then: verdict(
+      KafkaFailureReason.BrokerUnreachable,
+      (l, d) =>
+        `${brokerOf(l, d.where)} closed the connection: check that the broker is up and that its listener's security protocol matches this client's (${d.protocol})`,
+    ),
+  },
+  {
+    when: (l) => (l.code !== undefined && UNREACHABLE_CODES.has(l.code)) || UNREACHABLE_TEXT.test(l.message),
+    then: unreachable,
+  },
+  { when: (l) => SASL_FAILED_TEXT.test(l.message), then: saslRejected },
+  { when: (l) => l.name === 'KafkaJSConnectionError', then: unreachable },
+];
+
+function isTlsHandshake(link: ErrorLink): boolean {
+  return (
+    link.code?.startsWith('ERR_SSL_') === true ||
+    link.code === 'EPROTO' ||
+    TLS_HANDSHAKE_TEXT.test(link.message)
+  );
+}
+
+function classifyLink(link: ErrorLink): Verdict | undefined {
+  const rule = RULES.find((candidate) => candidate.when(link));
+  if (rule === undefined) return undefined;
+  return typeof rule.then === 'function' ? rule.then(link) : rule.then;
+}
 
 function unreachable(link: ErrorLink): Verdict {
   const text = `${link.code ?? ''} ${link.message}`;

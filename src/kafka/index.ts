@@ -10,7 +10,8 @@ export type {
   SecurityProtocol,
   TlsSettings,
 } from './connection.js';
-export { classifyKafkaError, isKafkaFailure, KafkaFailure, KafkaFailureReason } from './errors.js';
+export { classifyKafkaError } from './errors.js';
+export { isKafkaFailure, KafkaFailure, KafkaFailureReason } from './failure.js';
 export type { FailureContext } from './errors.js';
 export { silentLogger } from './log.js';
 export type { KafkaLogger } from './log.js';

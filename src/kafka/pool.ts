@@ -5,7 +5,7 @@ import kafkajs, { type logLevel } from 'kafkajs';
 import { kafkaClientConfig, defaultTuning, type ClientTuning } from './client-config.js';
 import { createKafkajsClient, type CreateKafkaClient, type KafkaClient } from './client.js';
 import { connectionId, connectionProblems, type KafkaConnection } from './connection.js';
-import { KafkaFailure, KafkaFailureReason } from './errors.js';
+import { KafkaFailure, KafkaFailureReason } from './failure.js';
 import { ErrorTrail, kafkaLogCreator, silentLogger, type KafkaLogger } from './log.js';
 import { ConnectionProducer, type ProducerState } from './producer.js';
 import type { KafkaRecord, RecordPosition } from './record.js';

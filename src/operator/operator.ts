@@ -1,15 +1,22 @@
 // The operator assembled: caches of ClusterRegistrations and of the Secrets in its own namespace, the registration
 // reconciler behind leader election, one producer pool, and the HTTP endpoints. Runs until SIGTERM/SIGINT.
-import { API_VERSION, GROUP, KIND, parseClusterRegistration, PLURAL, VERSION } from '../api/index.js';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../api/index.js';
 import { ProducerPool } from '../kafka/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { SecretRedactor } from '../observability/redact.js';
 import { apiClusterFacts, CachedClusterFacts } from '../registration/cluster-facts.js';
 import { ClaimIndex } from '../registration/claims.js';
-import { referencedSecrets, type Secret } from '../registration/credentials.js';
+import type { Secret } from '../registration/credentials.js';
 import { RegistrationReconciler } from '../registration/reconciler.js';
 import { TopicCheck } from '../registration/topic-check.js';
-import { KubeClient, Manager, mapChanges, type KubeObject, type ResourceType } from '../runtime/index.js';
+import {
+  KubeClient,
+  Manager,
+  mapChanges,
+  type Failpoint,
+  type KubeObject,
+  type ResourceType,
+} from '../runtime/index.js';
 import type { RunConfig } from './config.js';
 
 export const registrationType: ResourceType = {
@@ -38,7 +45,12 @@ export interface Operator {
   run(): Promise<void>;
 }
 
-export function createOperator(config: RunConfig, version: string): Operator {
+export interface OperatorHooks {
+  /** Where a test may hold the operator (see runtime/failpoint.ts); none by default. */
+  failpoint?: Failpoint;
+}
+
+export function createOperator(config: RunConfig, version: string, hooks: OperatorHooks = {}): Operator {
   const redactor = new SecretRedactor();
   const logger = createLogger({ level: config['log-level'], redactor, defaultMeta: { operator: version } });
   const client =
@@ -100,24 +112,14 @@ export function createOperator(config: RunConfig, version: string): Operator {
       facts: new CachedClusterFacts(apiClusterFacts(client), FACTS_MAX_AGE_MS),
       claims,
       events: manager.events,
+      ...hooks,
     },
   );
   manager.controller({
     name: 'clusterregistration',
     for: registrations,
     maxConcurrentReconciles: config['max-concurrent-reconciles'],
-    watches: [
-      claims,
-      mapChanges(secrets, (secret) =>
-        registrations
-          .list()
-          .filter((object) => {
-            const parsed = parseClusterRegistration(object);
-            return parsed.ok && referencedSecrets(parsed.value.spec.kafka).includes(secret.metadata.name);
-          })
-          .map((object) => object.metadata.name),
-      ),
-    ],
+    watches: [claims, mapChanges(secrets, (secret) => claims.usingSecret(secret.metadata.name))],
     reconciler,
   });
   return {

@@ -1,7 +1,7 @@
 // What the status conditions say. A reconcile sets what it learnt (credentials, registration, heartbeats); Ready is
 // the summary, the first problem found, unless the object's state overrides it (suspended, duplicate, deleting).
 import { ConditionReason, ConditionType, type Condition, type ConditionStatus } from '../api/index.js';
-import { KafkaFailureReason, type KafkaFailure } from '../kafka/index.js';
+import { KafkaFailureReason } from '../kafka/index.js';
 import { setCondition } from '../runtime/index.js';
 
 export interface Verdict {
@@ -30,6 +30,12 @@ export function everywhere(status: ConditionStatus, reason: string, message: str
   return { registered: all, heartbeating: all, ready: all };
 }
 
+/** A classified failure: a KafkaFailure, or a Secret that could not be read. */
+export interface Failure {
+  reason: string;
+  message: string;
+}
+
 const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([
   KafkaFailureReason.AuthenticationFailed,
   KafkaFailureReason.TLSUntrusted,
@@ -37,14 +43,14 @@ const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([
 ]);
 
 /** The condition reason of a Kafka failure: its own name, except the catch-all. */
-export function failureReason(failure: KafkaFailure): string {
+export function failureReason(failure: Failure): string {
   return failure.reason === KafkaFailureReason.Unknown ? ConditionReason.PublishFailed : failure.reason;
 }
 
 /** A failed send of a registration or heartbeat; credential failures also mark the credentials invalid. */
 export function sendFailed(
   record: 'registered' | 'heartbeating',
-  failure: KafkaFailure,
+  failure: Failure,
   what: string,
 ): Assessment {
   const failed = verdict('False', failureReason(failure), `${what} failed: ${failure.message}`);

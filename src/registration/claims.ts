@@ -10,6 +10,7 @@ import type {
 import { parseClusterRegistration } from '../api/index.js';
 import type { KubeObject, ObjectEvent, ObjectSource, Watch } from '../runtime/index.js';
 import { keyOf } from '../runtime/index.js';
+import { referencedSecrets } from './credentials.js';
 
 /** A registry topic on a set of brokers, with the settings to reach it. */
 export interface Place {
@@ -54,6 +55,8 @@ interface Claim {
   place: Place;
   createdAt: string;
   deleting: boolean;
+  /** The Secrets its spec.kafka names. */
+  secrets: string[];
 }
 
 /** Before `b`: created earlier, or at the same second with a smaller name. */
@@ -62,9 +65,10 @@ function older(a: Claim, b: Claim): boolean {
 }
 
 /**
- * Every object's clientId and place, kept up to date from the informer's events (from its first list on), so that
- * finding a rival costs a map lookup rather than parsing every object on every reconcile. As a controller watch,
- * it re-runs the objects that share a clientId with one that changed: they decide together who holds it.
+ * Every object's clientId, place and Secrets, kept up to date from the informer's events (from its first list on),
+ * each object parsed once per event: finding a rival, or the objects a changed Secret concerns, is a map lookup
+ * rather than parsing every object. As a controller watch, it re-runs the objects that share a clientId with one
+ * that changed: they decide together who holds it.
  */
 export class ClaimIndex implements Watch {
   private readonly byKey = new Map<string, Claim>();
@@ -123,6 +127,11 @@ export class ClaimIndex implements Watch {
     return self.deleting || options.yieldToYounger === true || older(holder, self) ? holder.key : undefined;
   }
 
+  /** The keys of the objects whose spec.kafka names the Secret `name`. */
+  usingSecret(name: string): string[] {
+    return [...this.byKey.values()].filter((claim) => claim.secrets.includes(name)).map((claim) => claim.key);
+  }
+
   private add(claim: Claim): void {
     this.byKey.set(claim.key, claim);
     let keys = this.byClientId.get(claim.clientId);
@@ -145,5 +154,6 @@ function claimOf(registration: ClusterRegistration): Claim {
     place: desiredPlace(registration.spec),
     createdAt: registration.metadata.creationTimestamp ?? '',
     deleting: registration.metadata.deletionTimestamp !== undefined,
+    secrets: referencedSecrets(registration.spec.kafka),
   };
 }

@@ -3,6 +3,7 @@
 // binding so that a consumer can route, deduplicate and drop stale records without parsing the value.
 import { randomUUID } from 'node:crypto';
 import type { KafkaRecord } from '../kafka/index.js';
+import { rfc3339 } from '../runtime/index.js';
 
 export const RegistryEvent = {
   Register: 'register',
@@ -102,18 +103,6 @@ export interface HeartbeatValue {
   timestamp: string;
   status: 'healthy';
   metrics: Record<string, number>;
-}
-
-/**
- * RFC 3339 in UTC with whole seconds (`2026-11-20T10:00:00Z`): what Go's time.Time parses, and nothing a stricter
- * parser could object to. A time it cannot represent is a bug upstream, so it throws rather than send it.
- */
-export function rfc3339(date: Date): string {
-  const ms = date.getTime();
-  if (Number.isNaN(ms)) throw new RangeError('cannot format an invalid Date as RFC 3339');
-  const year = date.getUTCFullYear();
-  if (year < 0 || year > 9999) throw new RangeError(`year ${year} has no RFC 3339 form`);
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function requireText(value: string, field: string): string {

@@ -1,6 +1,6 @@
 // Status conditions in metav1.Condition's shape. lastTransitionTime records when the status last flipped, so it
 // moves only then; a new reason or message alone keeps it.
-import { kubeTime } from './kube/time.js';
+import { rfc3339 } from './kube/time.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -31,7 +31,7 @@ export function setCondition(
   const list = conditions ?? [];
   const existing = findCondition(list, update.type);
   const lastTransitionTime =
-    existing !== undefined && existing.status === update.status ? existing.lastTransitionTime : kubeTime(now);
+    existing !== undefined && existing.status === update.status ? existing.lastTransitionTime : rfc3339(now);
   const next: Condition = { ...update, lastTransitionTime };
   return existing === undefined
     ? [...list, next]

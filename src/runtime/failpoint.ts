@@ -1,20 +1,24 @@
 // Named points where a test can freeze the operator, to kill it there and prove that a restart ends the same way
-// (envtest has no other way to stop a process between two exact steps). Off unless the FAILPOINTS environment
-// variable names the point; production never sets it.
+// (envtest has no other way to stop a process between two exact steps). The operator is given the enabled names
+// (the CLI reads them from FAILPOINTS, which production never sets); with none, every point is a no-op.
 import type { Logger } from '../observability/logger.js';
 import { whenAborted } from './abort.js';
 
-const enabled = new Set(
-  (process.env.FAILPOINTS ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== ''),
-);
+/** At an enabled point: logs that it was reached, then waits for the kill; an aborted `signal` fails the step. */
+export type Failpoint = (name: string, log: Logger, signal: AbortSignal) => Promise<void>;
 
-/** When `name` is enabled: logs that it was reached, then waits for the kill; an aborted `signal` fails the step. */
-export async function failpoint(name: string, log: Logger, signal: AbortSignal): Promise<void> {
-  if (!enabled.has(name)) return;
-  log.warn('failpoint reached; waiting', { failpoint: name });
-  await whenAborted(signal);
-  throw new Error(`stopped at failpoint ${name}`);
+/** The failpoints named in a comma-separated list. */
+export function failpoints(list: string | undefined): Failpoint {
+  const enabled = new Set(
+    (list ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
+  return async (name, log, signal) => {
+    if (!enabled.has(name)) return;
+    log.warn('failpoint reached; waiting', { failpoint: name });
+    await whenAborted(signal);
+    throw new Error(`stopped at failpoint ${name}`);
+  };
 }

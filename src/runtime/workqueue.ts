@@ -118,10 +118,6 @@ export class WorkQueue implements InFlightWork {
     return this.delayed.size;
   }
 
-  isProcessing(key: string): boolean {
-    return this.processing.has(key);
-  }
-
   unfinishedWorkSeconds(): number {
     const now = this.clock.now();
     let total = 0;

@@ -29,11 +29,6 @@ export function objectKey(ref: ObjectRef): string {
   return ref.namespace === undefined || ref.namespace === '' ? ref.name : `${ref.namespace}/${ref.name}`;
 }
 
-export function parseObjectKey(key: string): ObjectRef {
-  const slash = key.indexOf('/');
-  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
 export function keyOf(object: KubeObject): string {
   return objectKey(object.metadata);
 }

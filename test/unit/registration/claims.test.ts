@@ -71,3 +71,27 @@ test('one place: same topic on broker lists that share a broker, whatever the or
   assert.ok(!samePlace(place, { brokers: ['kafka-3:9092'], topic: 'cluster.registry' }));
   assert.ok(!samePlace(place, { brokers: ['kafka-1:9092'], topic: 'other' }));
 });
+
+test('the objects a Secret concerns: those whose spec.kafka names it, followed through updates and deletes', () => {
+  const { claims, emit } = index();
+  const withSasl = (name: string, secret: string): KubeObject => {
+    const raw = object(name, name, '2026-01-01T00:00:00Z') as KubeObject & {
+      spec: { kafka: Record<string, unknown> };
+    };
+    raw.spec.kafka.sasl = {
+      mechanism: 'scram-sha-512',
+      secretRef: { name: secret, usernameKey: 'username', passwordKey: 'password' },
+    };
+    return raw;
+  };
+  emit({ type: 'added', object: withSasl('a', 'creds') });
+  emit({ type: 'added', object: withSasl('b', 'creds') });
+  emit({ type: 'added', object: object('c', 'c', '2026-01-01T00:00:00Z') });
+  emit({ type: 'added', object: { ...withSasl('bad', 'creds'), spec: { clientId: 'bad' } } as KubeObject });
+  assert.deepEqual(claims.usingSecret('creds').sort(), ['a', 'b'], 'an invalid spec names no Secret');
+  emit({ type: 'updated', object: withSasl('b', 'other') });
+  assert.deepEqual(claims.usingSecret('creds'), ['a']);
+  assert.deepEqual(claims.usingSecret('other'), ['b']);
+  emit({ type: 'deleted', object: withSasl('a', 'creds') });
+  assert.deepEqual(claims.usingSecret('creds'), []);
+});

@@ -189,11 +189,15 @@ test('every malformed case of the shared table is reported by field, never sent,
 // The control: the same setup sends a record for a valid object, so the assertions above can fail.
 test('a valid object in the same setup is registered: finalizer first, then the record', async (t) => {
   const h = await setup(t);
-  const result = await h.apply(minimalManifest('good'));
-  assert.ok(result.requeueAfterMs !== undefined, 'scheduled for its next heartbeat or re-assertion');
+  // Adding the finalizer ends the first run; the write's watch event brings the second.
+  assert.deepEqual(await h.apply(minimalManifest('good')), {});
+  assert.equal(h.requests.length, 1);
   const [finalizer] = h.requests;
   assert.equal(finalizer?.contentType, 'application/json-patch+json');
   assert.deepEqual(h.stored('good')?.metadata.finalizers, [FINALIZER]);
+  assert.deepEqual(h.sent(), [], 'nothing sent before the finalizer is stored');
+  const result = await h.reconcile('good');
+  assert.ok(result.requeueAfterMs !== undefined, 'scheduled for its next heartbeat or re-assertion');
   assert.ok(h.sent().some((record) => record.topic === 'cluster.registry'));
   const ready = readyOf((h.requests.at(-1)?.body as { status?: unknown } | undefined)?.status);
   assert.equal(ready?.status, 'True');
@@ -204,6 +208,8 @@ test('a valid object in the same setup is registered: finalizer first, then the 
 test('a registered object whose spec turns invalid: every condition says InvalidSpec', async (t) => {
   const h = await setup(t);
   await h.apply(minimalManifest('turned'));
+  await h.reconcile('turned');
+  assert.ok(h.sent().length > 0, 'registered first');
   const stored = h.stored('turned') as KubeObject & { spec: { kafka: { brokers: string[] } } };
   stored.spec.kafka.brokers = ['no-port'];
   stored.metadata.generation = 2;

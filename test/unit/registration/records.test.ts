@@ -3,10 +3,10 @@ import { describe, test } from 'node:test';
 import {
   heartbeatRecord,
   registrationRecord,
-  rfc3339,
   tombstoneRecord,
   type RegistrationInput,
 } from '../../../src/registration/records.js';
+import { rfc3339 } from '../../../src/runtime/kube/time.js';
 
 const RFC3339_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
