@@ -3,14 +3,12 @@
 // install`s the chart with examples/minimal.yaml's registration pointed at the broker's pod listener, shows `kubectl
 // get pods` beside `kubectl get clusterregistrations` and the record, then `helm uninstall` (whose hook Job
 // deregisters the object) and the tombstone.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { buildOperatorImage } from './image/operator.js';
+import { importOperatorImage } from './image/operator.js';
 import { exec, type ExecResult } from './testenv/exec.js';
 import type { EnvVars } from './testenv/environment.js';
-import { importImage } from './testenv/node/containerd.js';
 import { NODE_TAINT } from './testenv/node/layout.js';
 import { repoRoot } from './testenv/paths.js';
 
@@ -33,17 +31,6 @@ function required(vars: EnvVars, name: string): string {
   return value;
 }
 
-async function operatorImage(containerd: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cro-demo-image-'));
-  try {
-    const built = await buildOperatorImage(dir);
-    await importImage(containerd, built.archive);
-    return built.reference;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export async function inCluster(steps: DemoSteps): Promise<void> {
   const { vars, namespace, say, kubectl, watched } = steps;
   const helmBin = join(required(vars, 'TESTENV_BIN'), 'helm');
@@ -53,7 +40,7 @@ export async function inCluster(steps: DemoSteps): Promise<void> {
     return result.stdout;
   };
   say('the operator image (npm run image), imported into the node');
-  const reference = await watched(operatorImage(required(vars, 'TESTENV_CONTAINERD_ADDRESS')));
+  const { reference } = await watched(importOperatorImage(required(vars, 'TESTENV_CONTAINERD_ADDRESS')));
   process.stdout.write(`${reference}\n`);
 
   const manifest = parse(await readFile(join(repoRoot, 'examples', 'minimal.yaml'), 'utf8')) as {

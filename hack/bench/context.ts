@@ -1,6 +1,7 @@
 // What every section gets: the environment's addresses, the bench's clients and the operator build.
 import type { BenchKube } from './kube.js';
 import type { NodeOperatorBuild, OperatorBuild } from './operator.js';
+import type { BenchNode } from './pod.js';
 import type { RecordWatch } from './records.js';
 
 export interface BenchContext {
@@ -20,6 +21,8 @@ export interface BenchContext {
   log: (line: string) => void;
   /** The environment's server processes by name (kube-apiserver, etcd, kafka), for their CPU time. */
   serverPids: Record<string, number>;
+  /** The environment's node, when it has one (the `pod` section). */
+  node?: BenchNode;
   /** Deletes whatever bench objects are left (with an operator, so their finalizers go). */
   cleanup: () => Promise<void>;
 }

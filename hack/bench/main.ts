@@ -20,6 +20,7 @@ import { BenchKube } from './kube.js';
 import { benchLatency } from './latency.js';
 import { machine } from './machine.js';
 import { benchOldWay } from './oldway.js';
+import { benchPod, type BenchNode } from './pod.js';
 import { prepareOperator } from './operator.js';
 import { profilePhase, type ProfiledPhase } from './profile.js';
 import { RecordWatch } from './records.js';
@@ -131,6 +132,7 @@ async function run(
   await watch.start();
   const ctx: BenchContext = {
     cleanup: () => cleanup(ctx),
+    ...nodeOf(vars),
     serverPids: serverPids(required(vars, 'TESTENV_DIR')),
     quick: args.quick,
     kubeconfig,
@@ -187,6 +189,10 @@ async function run(
           case 'apiclient':
             results.apiclient = await benchApiClient(kubeconfig, args.quick);
             break;
+          case 'pod':
+            if (ctx.node === undefined) throw new Error('the environment has no node (TESTENV_NODE=0?)');
+            results.pod = await benchPod(ctx, ctx.node);
+            break;
           case 'versus':
             results.versus = await benchVersus(ctx, requireNodeOperator(ctx), await preparePeer(log));
             break;
@@ -228,6 +234,17 @@ async function run(
   await formatFiles([resultsFile, join(reportPath.dir, reportPath.name)]);
   rmSync(workDir, { recursive: true, force: true });
   log(`wrote ${resultsFile} and ${join(reportPath.dir, reportPath.name)}`);
+}
+
+/** The environment's node, from its variables, when it has one. */
+function nodeOf(vars: EnvVars): { node?: BenchNode } {
+  const [name, containerdAddress, podBrokers] = [
+    vars.TESTENV_NODE_NAME,
+    vars.TESTENV_CONTAINERD_ADDRESS,
+    vars.KAFKA_POD_BROKERS,
+  ];
+  if (name === undefined || containerdAddress === undefined || podBrokers === undefined) return {};
+  return { node: { name, containerdAddress, podBrokers, taint: vars.TESTENV_NODE_TAINT ?? '' } };
 }
 
 /** The environment's server processes that are running, by name, for the scale section's CPU figures. */
@@ -299,7 +316,8 @@ async function main(): Promise<number> {
     await downAll(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
     log(`starting the environment in ${stateDir}`);
-    const env = await Environment.up(stateDir);
+    // The node only when a section runs pods: it takes a minute to start and cores while it runs.
+    const env = await Environment.up(stateDir, { node: args.sections.includes('pod') });
     await run(args, env.vars(), outDir, reportPath);
     return 0;
   } finally {

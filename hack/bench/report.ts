@@ -488,6 +488,34 @@ function apiClientSection(r: Results, report: Report): void {
   );
 }
 
+function podSection(r: Results, report: Report): void {
+  const p = r.pod;
+  if (p === undefined) return;
+  report.add(
+    "## The chart's pod on the node",
+    '',
+    `The chart installed on the environment's node (kubelet, containerd, runc) from the image built without Docker ` +
+      `(${p.image.reference}), one replica, leader election on. Memory is the pod's working set as the kubelet's ` +
+      'stats summary reports it (what `kubectl top`, the memory limit and the OOM killer go by), sampled every 2 s; ' +
+      `the peak is the highest sample from the first create until 30 s after the last of ${int(p.count)} register ` +
+      "records. It is not the RSS the other sections measure: the working set is the pod cgroup's memory less its " +
+      "inactive file pages, RSS the process's resident pages, file-backed ones included. The old images' sizes " +
+      'are the published ones the Jobs pulled, for comparison.',
+    '',
+    '| | figure |',
+    '|---|---:|',
+    `| image, compressed (what a node pulls) | ${mib(p.image.compressedBytes)} |`,
+    `| image, unpacked | ${mib(p.image.unpackedBytes)} |`,
+    '| old Job images, as published: cp-kafka / a minimal producer / kcat | 500-700 MB / 50-80 MB / 20-30 MB |',
+    `| \`helm install\` to the operator pod Ready | ${n1(p.installToReadyMs / 1000, 2)} s |`,
+    `| pod first seen to Ready | ${n1(p.podToReadyMs / 1000, 2)} s |`,
+    `| working set, idle | ${mib(p.idleWorkingSetBytes)} |`,
+    `| working set, peak with ${int(p.count)} ClusterRegistrations | ${mib(p.peakWorkingSetBytes)} |`,
+    `| ${int(p.count)} created at once to the last register record | ${n1(p.allRegisteredMs / 1000, 2)} s |`,
+    '',
+  );
+}
+
 function versusSection(r: Results, report: Report): void {
   const v = r.versus;
   if (v === undefined) return;
@@ -619,7 +647,7 @@ export function writeReport(
       '[`benchmarks/results.json`](benchmarks/results.json), the plots to `benchmarks/*.svg` and this page. ' +
       '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
-      '`coldstart`, `size`, `apiclient`, `versus`: ours beside the Go peer) and keeps the others from the previous run; after the sections, the phase behind each missed ' +
+      "`coldstart`, `size`, `apiclient`, `versus`: ours beside the Go peer, `pod`: the operator as the chart's pod on a node) and keeps the others from the previous run; after the sections, the phase behind each missed " +
       'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot) and summarised below ' +
       '(`--profile-all` profiles every phase, `--no-profile` none). Needs what `npm test` needs (Node, Go, Java, ' +
       'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
@@ -651,6 +679,7 @@ export function writeReport(
   sizeSection(r, report);
   apiClientSection(r, report);
   versusSection(r, report);
+  podSection(r, report);
   missesSection(r, targets, report);
   writeFileSync(
     join(docsDir, reportName),

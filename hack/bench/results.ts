@@ -4,6 +4,7 @@ import type { ColdStartResult } from './coldstart.js';
 import type { LatencyResult } from './latency.js';
 import type { Machine } from './machine.js';
 import type { OldWayResult } from './oldway.js';
+import type { PodResult } from './pod.js';
 import type { PhaseProfile, ProfiledPhase } from './profile.js';
 import type { ScaleResult } from './scale.js';
 import type { SizeResult } from './size.js';
@@ -21,6 +22,7 @@ export const SECTIONS = [
   'size',
   'apiclient',
   'versus',
+  'pod',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -43,6 +45,8 @@ export interface Results {
   apiclient?: ApiClientResult;
   /** Ours beside the Go peer. */
   versus?: VersusResult;
+  /** The chart's pod on the node. */
+  pod?: PodResult;
   profiles: Partial<Record<ProfiledPhase, PhaseProfile>>;
 }
 

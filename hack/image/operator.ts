@@ -20,6 +20,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { bundlePackagesFile } from '../bundle.js';
 import { run } from '../testenv/exec.js';
+import { importImage } from '../testenv/node/containerd.js';
 import { provisionNode } from '../testenv/node.js';
 import { cacheRoot, repoRoot } from '../testenv/paths.js';
 import { nodeBase, type NodeBase } from './base.js';
@@ -163,4 +164,19 @@ export async function buildOperatorImage(
   });
   writeFileSync(sbom, `${JSON.stringify(bom, null, 2)}\n`);
   return { ...built, sbom, stage, base, bundle };
+}
+
+/**
+ * Builds the image in a scratch folder and imports it into the containerd at `address` (a node's, where the kubelet
+ * finds it without a pull); what the demo, the cluster tests and the bench run on the node.
+ */
+export async function importOperatorImage(address: string): Promise<OperatorImage> {
+  const dir = mkdtempSync(join(tmpdir(), 'cro-node-image-'));
+  try {
+    const built = await buildOperatorImage(dir);
+    await importImage(address, built.archive);
+    return built;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

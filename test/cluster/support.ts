@@ -1,13 +1,9 @@
 // What the cluster tests (pods on the local node) share: whether a node is up, how pods tolerate it, running a
 // pod to its end, the operator's image on the node, and a release of the chart installed there (removed after its
 // test, also when the test fails), with its pods and its leader Lease.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildOperatorImage } from '../../hack/image/operator.js';
-import { importImage } from '../../hack/testenv/node/containerd.js';
+import { importOperatorImage } from '../../hack/image/operator.js';
 import { chartDir, createRestrictedNamespace } from '../integration/chart/support.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { ReadRecord } from '../support/kafka-records.js';
@@ -111,21 +107,10 @@ let imported: Promise<OperatorImage> | undefined;
 
 /** The operator's image, built (cached by content) once per test file and imported into the node's containerd. */
 export function operatorImage(env: NodeEnv): Promise<OperatorImage> {
-  imported ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cro-node-image-'));
-    try {
-      const built = await buildOperatorImage(dir);
-      await importImage(env.containerdAddress, built.archive);
-      const at = built.reference.lastIndexOf(':');
-      return {
-        repository: built.reference.slice(0, at),
-        tag: built.reference.slice(at + 1),
-        reference: built.reference,
-      };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
+  imported ??= importOperatorImage(env.containerdAddress).then(({ reference }) => {
+    const at = reference.lastIndexOf(':');
+    return { repository: reference.slice(0, at), tag: reference.slice(at + 1), reference };
+  });
   return imported;
 }
 
