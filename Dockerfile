@@ -15,8 +15,8 @@ FROM gcr.io/distroless/nodejs24-debian12:nonroot
 COPY --from=build /src/dist/bundle/cluster-registry-operator.mjs /app/cluster-registry-operator.mjs
 USER 65532:65532
 # The base's entrypoint is node itself; `run` by default, so `docker run IMAGE` starts the operator.
-# --optimize-for-size keeps V8's heap close to what is live: with 1,000 objects the operator peaks at about 96 MiB
-# instead of 150, for about a third more CPU (docs/benchmarks.md). The bench and the chart tests read these flags
+# --optimize-for-size keeps V8's heap close to what is live: with 1,000 objects the operator peaks at about 122 MiB
+# RSS instead of 184 on Node 24 (docs/benchmarks.md). The bench and the chart tests read these flags
 # from here, so they run the bundle as the image does.
 ENTRYPOINT ["/nodejs/bin/node", "--optimize-for-size", "/app/cluster-registry-operator.mjs"]
 CMD ["run"]
