@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { importOperatorImage } from './image/operator.js';
 import { exec, type ExecResult } from './testenv/exec.js';
 import type { EnvVars } from './testenv/environment.js';
-import { NODE_TAINT } from './testenv/node/layout.js';
+import { nodeChartValues } from './testenv/node/chart-values.js';
 import { repoRoot } from './testenv/paths.js';
 
 const RELEASE = 'demo';
@@ -50,14 +50,8 @@ export async function inCluster(steps: DemoSteps): Promise<void> {
   const { name } = manifest.metadata;
   const { clientId } = manifest.spec;
   const podBrokers = required(vars, 'KAFKA_POD_BROKERS');
-  const at = reference.lastIndexOf(':');
   const values = [
-    `image.repository=${reference.slice(0, at)}`,
-    `image.tag=${reference.slice(at + 1)}`,
-    // The node is tainted, so that only pods that mean to run there do.
-    `tolerations[0].key=${NODE_TAINT.key}`,
-    'tolerations[0].operator=Exists',
-    `tolerations[0].effect=${NODE_TAINT.effect}`,
+    ...nodeChartValues(reference, required(vars, 'TESTENV_NODE_TAINT')),
     `registration.clientId=${clientId}`,
     `registration.name=${name}`,
     `registration.kafka.brokers={${podBrokers}}`,

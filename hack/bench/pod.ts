@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { importOperatorImage } from '../image/operator.js';
 import { exec } from '../testenv/exec.js';
+import { nodeChartValues } from '../testenv/node/chart-values.js';
 import { repoRoot } from '../testenv/paths.js';
 import { objectName, pool, sleep, type BenchContext } from './context.js';
 
@@ -43,8 +44,6 @@ interface StatsSummary {
 
 export async function benchPod(ctx: BenchContext, node: BenchNode): Promise<PodResult> {
   const image = await importOperatorImage(node.containerdAddress);
-  const at = image.reference.lastIndexOf(':');
-  const [key = '', effect = ''] = node.taint.split(/=[^:]*:/);
   const helm = (args: string[]) =>
     exec(join(ctx.kubectl, '..', 'helm'), ['--kubeconfig', ctx.kubeconfig, ...args], { cwd: repoRoot });
   const podsPath = `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=app.kubernetes.io%2Fcomponent%3Doperator`;
@@ -63,14 +62,10 @@ export async function benchPod(ctx: BenchContext, node: BenchNode): Promise<PodR
     '-n',
     NAMESPACE,
     '--create-namespace',
-    ...[
-      `image.repository=${image.reference.slice(0, at)}`,
-      `image.tag=${image.reference.slice(at + 1)}`,
-      `tolerations[0].key=${key}`,
-      'tolerations[0].operator=Exists',
-      `tolerations[0].effect=${effect}`,
-      'operator.logLevel=warn',
-    ].flatMap((value) => ['--set', value]),
+    ...[...nodeChartValues(image.reference, node.taint), 'operator.logLevel=warn'].flatMap((value) => [
+      '--set',
+      value,
+    ]),
   ]);
   try {
     let seen: number | undefined;

@@ -4,6 +4,7 @@
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { importOperatorImage } from '../../hack/image/operator.js';
+import { nodeChartValues, toleration } from '../../hack/testenv/node/chart-values.js';
 import { chartDir, createRestrictedNamespace } from '../integration/chart/support.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { ReadRecord } from '../support/kafka-records.js';
@@ -34,11 +35,7 @@ export function nodeEnv(): NodeEnv | undefined {
 
 export const NO_NODE = 'no node in this environment (TESTENV_NODE=0 or an external cluster)';
 
-/** The toleration a pod needs for a node tainted `key=value:Effect` (the taint keeps other tests' pods off it). */
-export function toleration(taint: string): { key: string; operator: 'Exists'; effect: string } {
-  const [key = '', effect = ''] = taint.split(/=[^:]*:/);
-  return { key, operator: 'Exists', effect };
-}
+export { toleration };
 
 export interface PodStatus {
   phase?: string;
@@ -98,8 +95,6 @@ export async function eventually<T>(
 }
 
 export interface OperatorImage {
-  repository: string;
-  tag: string;
   reference: string;
 }
 
@@ -107,10 +102,7 @@ let imported: Promise<OperatorImage> | undefined;
 
 /** The operator's image, built (cached by content) once per test file and imported into the node's containerd. */
 export function operatorImage(env: NodeEnv): Promise<OperatorImage> {
-  imported ??= importOperatorImage(env.containerdAddress).then(({ reference }) => {
-    const at = reference.lastIndexOf(':');
-    return { repository: reference.slice(0, at), tag: reference.slice(at + 1), reference };
-  });
+  imported ??= importOperatorImage(env.containerdAddress).then(({ reference }) => ({ reference }));
   return imported;
 }
 
@@ -174,14 +166,8 @@ export async function installRelease(t: TestContext, env: NodeEnv, values: strin
     await kubectl(['patch', 'clusterregistrations', '-l', selector, '--type=merge', '-p', unhold]);
     await kubectl(['delete', 'clusterregistrations', '-l', selector, '--wait=false']);
   });
-  const tolerate = toleration(env.taint);
   const set = [
-    `image.repository=${image.repository}`,
-    `image.tag=${image.tag}`,
-    'image.pullPolicy=IfNotPresent',
-    `tolerations[0].key=${tolerate.key}`,
-    'tolerations[0].operator=Exists',
-    `tolerations[0].effect=${tolerate.effect}`,
+    ...nodeChartValues(image.reference, env.taint),
     `registration.clientId=${release.clientId}`,
     `registration.kafka.brokers={${env.podBrokers}}`,
     ...values,
