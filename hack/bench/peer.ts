@@ -1,10 +1,11 @@
 // The Go peer the bench races (hack/tools/peer-operator: controller-runtime and franz-go), built once into the
 // cache: the folder's name carries a hash of its sources and the Go version, so an edit or a new Go builds afresh.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildOnce, isBuilt } from '../testenv/cache.js';
 import { run } from '../testenv/exec.js';
-import { cacheRoot, COMPLETE_STAMP, repoRoot } from '../testenv/paths.js';
+import { cacheRoot, repoRoot } from '../testenv/paths.js';
 import type { PeerOperatorBuild } from './operator.js';
 
 const SOURCE = join(repoRoot, 'hack', 'tools', 'peer-operator');
@@ -15,13 +16,11 @@ export async function preparePeer(log: (line: string) => void): Promise<PeerOper
   for (const file of readdirSync(SOURCE).sort()) hash.update(file).update(readFileSync(join(SOURCE, file)));
   const dir = join(cacheRoot(), `peer-operator-${hash.digest('hex').slice(0, 12)}`);
   const binary = join(dir, 'peer-operator');
-  if (!existsSync(join(dir, COMPLETE_STAMP))) {
+  if (!isBuilt(dir))
     log(`building the Go peer into ${dir} (${goVersion}; first run only, about 2 minutes on 2 cores)`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+  await buildOnce(dir, async () => {
     await run('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', binary, '.'], { cwd: SOURCE });
-    writeFileSync(join(dir, COMPLETE_STAMP), `${dir}\n`);
-  }
+  });
   return {
     kind: 'peer',
     label: 'Go peer (controller-runtime 0.22.5, franz-go 1.22.3)',

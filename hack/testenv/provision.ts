@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, run } from './exec.js';
 import { provisionImageTools } from './image-tools.js';
-import { cacheRoot, COMPLETE_STAMP as STAMP, repoRoot } from './paths.js';
+import { buildOnce, builtName, isBuilt } from './cache.js';
+import { cacheRoot, repoRoot } from './paths.js';
 import { nodeDir } from './node.js';
 import { progress, step } from './progress.js';
 import { kafkaReleases, kafkaVersion, kafkaVersions, versions, type KafkaVersion } from './versions.js';
@@ -155,10 +155,6 @@ export async function requireTools(tools: readonly string[]): Promise<void> {
   }
 }
 
-function isBuilt(dir: string): boolean {
-  return existsSync(join(dir, STAMP));
-}
-
 /**
  * Builds every missing component into the cache, at its pinned version. Go builds run one after another (two
  * cores), the Maven download beside them. Warm, this only checks the stamps.
@@ -176,11 +172,7 @@ export async function provision(kafka: KafkaVersion = kafkaVersion()): Promise<T
     );
   }
   const buildOne = async ([name, c]: [string, Component]): Promise<void> => {
-    const out = join(root, c.dir);
-    rmSync(out, { recursive: true, force: true });
-    mkdirSync(out, { recursive: true });
-    await step(`build ${name} ${c.dir}`, () => c.build(out));
-    writeFileSync(join(out, STAMP), `${c.dir}\n`);
+    await step(`build ${name} ${c.dir}`, () => buildOnce(join(root, c.dir), c.build));
   };
   const goBuilds = pending.filter(([, c]) => c.needs === 'go');
   const mvnBuilds = pending.filter(([, c]) => c.needs === 'mvn');
@@ -214,5 +206,5 @@ export function cachedComponents(): string[] {
     .map((c) => join(cacheRoot(), c.dir))
     .concat(nodeDir())
     .filter((dir) => isBuilt(dir))
-    .map((dir) => readFileSync(join(dir, STAMP), 'utf8').trim());
+    .map(builtName);
 }
