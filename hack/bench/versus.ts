@@ -4,7 +4,9 @@
 import type { BenchContext } from './context.js';
 import { benchLatency, type LatencyResult } from './latency.js';
 import type { NodeOperatorBuild, PeerOperatorBuild } from './operator.js';
+import { MiB } from './proc.js';
 import { scaleOnce, type ScalePoint } from './scale.js';
+import { summarize } from './stats.js';
 import { benchSteady, type SteadyResult } from './steady.js';
 
 export type Contender = 'ours' | 'peer';
@@ -66,8 +68,7 @@ export function writesPerRegistration(point: ScalePoint): number {
 }
 
 const mean = (values: number[]): number | undefined =>
-  values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length;
-const MiB = 1024 * 1024;
+  values.length === 0 ? undefined : summarize(values).mean;
 
 /**
  * The rows the report shows and the targets of the race: each compares the means of both operators' values,
