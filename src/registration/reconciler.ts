@@ -7,18 +7,12 @@ import {
   ClusterRegistrationStatusSchema,
   ConditionReason,
   FINALIZER,
-  effectiveClusterName,
   parseClusterRegistration,
   type ClusterRegistration,
   type ClusterRegistrationStatus,
   type ParseResult,
 } from '../api/index.js';
-import {
-  isKafkaFailure,
-  type KafkaConnection,
-  type KafkaRecord,
-  type KafkaTransport,
-} from '../kafka/index.js';
+import type { KafkaConnection, KafkaTransport } from '../kafka/index.js';
 import {
   finalizer,
   updateStatus,
@@ -34,11 +28,11 @@ import {
 } from '../runtime/index.js';
 import { everywhere, nextConditions, type Assessment } from './assessment.js';
 import type { ClaimIndex, Place } from './claims.js';
-import type { ClusterFacts, ClusterFactsSource } from './cluster-facts.js';
+import type { ClusterFactsSource } from './cluster-facts.js';
 import { resolveConnection, type Secret } from './credentials.js';
-import { plan, planCleanup, stepName, type Observation, type Send } from './plan.js';
-import { heartbeatRecord, registrationRecord, tombstoneRecord, type RecordOrigin } from './records.js';
-import { reportCleanup, reportSends, type Executed, type Failed, type Report } from './report.js';
+import { execute, type Execution } from './execute.js';
+import { plan, planCleanup, type Observation } from './plan.js';
+import { reportCleanup, reportSends, type Executed, type Report } from './report.js';
 import type { Progress } from './schedule.js';
 import type { TopicCheck } from './topic-check.js';
 
@@ -82,8 +76,6 @@ interface Observed {
   status: ClusterRegistrationStatus | undefined;
   state: ObjectState;
 }
-
-const KEEP_SECRETS_ONLY_NOTE = 'check the Secrets in the operator namespace';
 
 export class RegistrationReconciler implements Reconciler {
   private readonly states = new Map<string, ObjectState>();
@@ -162,7 +154,10 @@ export class RegistrationReconciler implements Reconciler {
       return this.report(observed, registration, { fields: {}, assessment, events }, ctx);
     }
     const facts = await this.deps.facts.read(ctx.signal);
-    const executed = await this.execute(key, registration, planned.sends, facts, ctx, {
+    const executed = await this.execute(key, ctx, {
+      registration,
+      sends: planned.sends,
+      facts,
       topicAt: { place: planned.place, conn: planned.conn },
       registeredAt: status?.firstRegisteredTime,
     });
@@ -191,107 +186,12 @@ export class RegistrationReconciler implements Reconciler {
     let executed: Executed | undefined;
     if (registration !== undefined && planned.sends.length > 0) {
       const facts = await this.deps.facts.read(ctx.signal);
-      executed = await this.execute(key, registration, planned.sends, facts, ctx, {});
+      executed = await this.execute(key, ctx, { registration, sends: planned.sends, facts });
       if (executed.failed === undefined)
         await this.failpoint('before-finalizer-removal', ctx.log, ctx.signal);
     }
     ctx.log.info('tombstones done', { tombstones: planned.sends.length, orphan: planned.orphan });
     return this.report(observed, raw, reportCleanup(raw.metadata.name, planned, executed), ctx);
-  }
-
-  /**
-   * Runs `sends` in order and stops at the first failure; the registry topic is checked first when `topicAt` is
-   * given. Only Kafka failures and unreadable Secrets become values: anything else (a bug, an abort) is thrown.
-   */
-  private async execute(
-    key: string,
-    registration: ClusterRegistration,
-    sends: readonly Send[],
-    facts: ClusterFacts,
-    ctx: ReconcileContext,
-    context: { topicAt?: { place: Place; conn: KafkaConnection }; registeredAt?: string },
-  ): Promise<Executed> {
-    const executed: Executed = { topic: { ok: true }, acks: [] };
-    const call = { deadlineMs: this.options.sendTimeoutMs, signal: ctx.signal };
-    const attempt = async <T>(
-      step: Omit<Failed, 'failure'>,
-      run: () => Promise<T>,
-    ): Promise<T | undefined> => {
-      try {
-        return await run();
-      } catch (error) {
-        if (!isKafkaFailure(error)) throw error;
-        executed.failed = { ...step, failure: error };
-        return undefined;
-      }
-    };
-    const { topicAt } = context;
-    if (topicAt !== undefined) {
-      const id = this.connect(key, topicAt.place, topicAt.conn);
-      const topic = await attempt(
-        { condition: 'registered', action: 'Register', what: 'checking the registry topic' },
-        () => this.deps.topics.verify(topicAt.conn, id, registration.spec.topics, call),
-      );
-      if (topic === undefined) return executed;
-      executed.topic = topic;
-    }
-    for (const send of sends) {
-      const via = send.kind === 'tombstone' ? send.via : { ok: true as const, conn: send.conn };
-      if (!via.ok) {
-        const failure = { reason: via.reason, message: `${via.message} (${KEEP_SECRETS_ONLY_NOTE})` };
-        executed.failed = { ...stepName(send), failure };
-        return executed;
-      }
-      this.connect(key, send.place, via.conn);
-      if (send.kind === 'register') await this.failpoint('before-register', ctx.log, ctx.signal);
-      const record = this.recordOf(send, registration, facts, context.registeredAt);
-      const position = await attempt(stepName(send), () => this.deps.kafka.publish(via.conn, record, call));
-      if (position === undefined) return executed;
-      const { clientId } = registration.spec;
-      if (send.kind === 'tombstone') ctx.log.info('tombstone acknowledged', { clientId, ...position });
-      if (send.kind === 'register')
-        ctx.log.info('registered', { reason: send.reason, clientId, ...position });
-      executed.acks.push({ send, position, at: this.now() });
-    }
-    return executed;
-  }
-
-  private recordOf(
-    send: Send,
-    registration: ClusterRegistration,
-    facts: ClusterFacts,
-    registeredAt: string | undefined,
-  ): KafkaRecord {
-    const { spec, metadata } = registration;
-    const origin: RecordOrigin = {
-      clientId: spec.clientId,
-      clusterUid: facts.clusterUid,
-      objectName: metadata.name,
-      objectUid: metadata.uid ?? '',
-      generation: metadata.generation ?? 0,
-      now: new Date(this.now()),
-    };
-    switch (send.kind) {
-      case 'tombstone':
-        return tombstoneRecord({ ...origin, topic: send.place.topic });
-      case 'heartbeat':
-        return heartbeatRecord({ ...origin, topic: spec.topics.heartbeat });
-      case 'register':
-        return registrationRecord({
-          ...origin,
-          topic: send.place.topic,
-          clusterName: effectiveClusterName(spec),
-          region: spec.region ?? facts.region,
-          labels: spec.labels ?? {},
-          kubernetesVersion: facts.kubernetesVersion,
-          nodeCount: facts.nodeCount,
-          operatorVersion: this.options.operatorVersion,
-          registeredAt: registeredAt === undefined ? undefined : new Date(registeredAt),
-          namespace: this.options.namespace,
-          releaseName: this.options.releaseName,
-          chartVersion: this.options.chartVersion,
-        });
-    }
   }
 
   /**
@@ -334,6 +234,25 @@ export class RegistrationReconciler implements Reconciler {
       new Date(this.now()),
     );
     await updateStatus(this.deps.api, raw, status, { ...status, ...fields, conditions }, ctx.signal);
+  }
+
+  private execute(
+    key: string,
+    ctx: ReconcileContext,
+    execution: Omit<Execution, 'sender' | 'sendTimeoutMs'>,
+  ): Promise<Executed> {
+    const { kafka, topics } = this.deps;
+    return execute(
+      { ...execution, sender: this.options, sendTimeoutMs: this.options.sendTimeoutMs },
+      {
+        kafka,
+        topics,
+        connect: (place, conn) => this.connect(key, place, conn),
+        failpoint: this.failpoint,
+        now: this.now,
+      },
+      ctx,
+    );
   }
 
   /** The cache lookups plan() may make; an invalid spec claims no place, so nothing holds one against it. */

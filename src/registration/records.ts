@@ -2,8 +2,11 @@
 // contract's plain JSON, a superset of what the old Helm Jobs sent; the headers follow the CloudEvents Kafka binary
 // binding so that a consumer can route, deduplicate and drop stale records without parsing the value.
 import { randomUUID } from 'node:crypto';
+import { effectiveClusterName, type ClusterRegistration } from '../api/index.js';
 import type { KafkaRecord } from '../kafka/index.js';
 import { rfc3339 } from '../runtime/index.js';
+import type { ClusterFacts } from './cluster-facts.js';
+import type { Send } from './plan.js';
 
 export const RegistryEvent = {
   Register: 'register',
@@ -203,4 +206,52 @@ export function tombstoneRecord(input: TombstoneInput): KafkaRecord {
     value: null,
     headers: headers(RegistryEvent.Deregister, input, false),
   };
+}
+
+/** Who sends: the operator's version, and where and how it was installed. */
+export interface Sender {
+  operatorVersion: string;
+  namespace: string;
+  releaseName?: string;
+  chartVersion?: string;
+}
+
+/** The record a planned send puts on the wire, from the object, the cluster's facts and the sender. */
+export function recordOf(
+  send: Pick<Send, 'kind' | 'place'>,
+  registration: ClusterRegistration,
+  facts: ClusterFacts,
+  sender: Sender,
+  at: { now: Date; registeredAt?: string },
+): KafkaRecord {
+  const { spec, metadata } = registration;
+  const origin: RecordOrigin = {
+    clientId: spec.clientId,
+    clusterUid: facts.clusterUid,
+    objectName: metadata.name,
+    objectUid: metadata.uid ?? '',
+    generation: metadata.generation ?? 0,
+    now: at.now,
+  };
+  switch (send.kind) {
+    case 'tombstone':
+      return tombstoneRecord({ ...origin, topic: send.place.topic });
+    case 'heartbeat':
+      return heartbeatRecord({ ...origin, topic: spec.topics.heartbeat });
+    case 'register':
+      return registrationRecord({
+        ...origin,
+        topic: send.place.topic,
+        clusterName: effectiveClusterName(spec),
+        region: spec.region ?? facts.region,
+        labels: spec.labels ?? {},
+        kubernetesVersion: facts.kubernetesVersion,
+        nodeCount: facts.nodeCount,
+        operatorVersion: sender.operatorVersion,
+        registeredAt: at.registeredAt === undefined ? undefined : new Date(at.registeredAt),
+        namespace: sender.namespace,
+        releaseName: sender.releaseName,
+        chartVersion: sender.chartVersion,
+      });
+  }
 }
