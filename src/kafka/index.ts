@@ -16,6 +16,12 @@ export type { FailureContext } from './errors.js';
 export { silentLogger } from './log.js';
 export type { KafkaLogger } from './log.js';
 export { ProducerPool } from './pool.js';
-export type { CallOptions, KafkaTransport, PooledConnection, ProducerPoolOptions } from './pool.js';
+export type {
+  CallOptions,
+  KafkaTransport,
+  PooledConnection,
+  ProducerHandle,
+  ProducerPoolOptions,
+} from './pool.js';
 export type { KafkaRecord, RecordPosition } from './record.js';
 export type { TopicCreation, TopicDescription, TopicRequest } from './topics.js';

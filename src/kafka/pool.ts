@@ -1,6 +1,7 @@
 // One long-lived idempotent producer per distinct connection, shared by every owner (ClusterRegistration) that
 // uses it. An owner that acquires different settings (a rotated password) moves to another producer, and a
-// producer no owner uses any more is closed: that is how new credentials take effect without a restart.
+// producer no owner uses any more is closed: that is how new credentials take effect without a restart. acquire()
+// gives the owner a handle that publishes and releases, so that a send does not name the connection (an HMAC) again.
 import kafkajs, { type logLevel } from 'kafkajs';
 import { kafkaClientConfig, defaultTuning, type ClientTuning } from './client-config.js';
 import { createKafkajsClient, type CreateKafkaClient, type KafkaClient } from './client.js';
@@ -19,20 +20,28 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** An owner's hold on the shared producer of one connection, with that connection's topic administration. */
+export interface ProducerHandle {
+  /** The connection's id: equal for equal settings, computed once when acquired. */
+  readonly id: string;
+  /** Sends one record on the connection's producer; rejects with a KafkaFailure. */
+  publish(record: KafkaRecord, options?: CallOptions): Promise<RecordPosition>;
+  describeTopic(topic: string, options?: CallOptions): Promise<TopicDescription>;
+  createTopics(topics: readonly TopicRequest[], options?: CallOptions): Promise<TopicCreation[]>;
+  /**
+   * Lets go of the producer; resolves once a producer nobody uses any more is closed. Harmless twice, and on a
+   * handle its owner has moved on from (acquired again with other settings).
+   */
+  release(): Promise<void>;
+}
+
 /** What the reconciler needs of Kafka; ProducerPool is the real one, tests may fake it. */
 export interface KafkaTransport {
-  /** Binds `owner` to `conn` (and releases what it held before); returns the connection's id. Connects lazily. */
-  acquire(owner: string, conn: KafkaConnection): string;
-  /** Unbinds `owner`; resolves once a producer nobody uses any more is closed. */
-  release(owner: string): Promise<void>;
-  /** Sends one record on an acquired connection; rejects with a KafkaFailure. */
-  publish(conn: KafkaConnection, record: KafkaRecord, options?: CallOptions): Promise<RecordPosition>;
-  describeTopic(conn: KafkaConnection, topic: string, options?: CallOptions): Promise<TopicDescription>;
-  createTopics(
-    conn: KafkaConnection,
-    topics: readonly TopicRequest[],
-    options?: CallOptions,
-  ): Promise<TopicCreation[]>;
+  /**
+   * Binds `owner` to `conn`'s shared producer, and lets go of what it held before when the settings differ (a
+   * rotated Secret): the handle to publish with. Connects lazily.
+   */
+  acquire(owner: string, conn: KafkaConnection): ProducerHandle;
   closeAll(): Promise<void>;
 }
 
@@ -80,45 +89,44 @@ export class ProducerPool implements KafkaTransport {
     this.createClient = options.createClient ?? createKafkajsClient;
   }
 
-  acquire(owner: string, conn: KafkaConnection): string {
+  acquire(owner: string, conn: KafkaConnection): ProducerHandle {
     if (this.closed) throw new Error('the producer pool is closed');
     const problems = connectionProblems(conn);
     if (problems.length > 0)
       throw new KafkaFailure(KafkaFailureReason.InvalidConfiguration, problems.join('; '));
     const id = connectionId(conn);
     const previous = this.ownerOf.get(owner);
-    if (previous === id) return id;
-    let entry = this.entries.get(id);
-    if (entry === undefined) {
-      entry = { producer: this.newProducer(id, conn), owners: new Set() };
-      this.entries.set(id, entry);
-    }
-    entry.owners.add(owner);
-    this.ownerOf.set(owner, id);
-    if (previous !== undefined) {
+    if (previous !== id) {
+      let entry = this.entries.get(id);
+      if (entry === undefined) {
+        entry = { producer: this.newProducer(id, conn), owners: new Set() };
+        this.entries.set(id, entry);
+      }
+      entry.owners.add(owner);
+      this.ownerOf.set(owner, id);
       // The old producer closes in the background; closeAll() still waits for it.
-      void this.detach(owner, previous);
+      if (previous !== undefined) void this.detach(owner, previous);
     }
-    return id;
-  }
-
-  release(owner: string): Promise<void> {
-    const id = this.ownerOf.get(owner);
-    if (id === undefined) return Promise.resolve();
-    this.ownerOf.delete(owner);
-    return this.detach(owner, id);
-  }
-
-  publish(conn: KafkaConnection, record: KafkaRecord, options: CallOptions = {}): Promise<RecordPosition> {
-    const id = connectionId(conn);
-    const entry = this.entries.get(id);
-    if (entry === undefined) {
-      return Promise.reject(new Error(`publish on a connection no owner has acquired: ${id}`));
-    }
-    return entry.producer.send(record, {
-      deadlineMs: options.deadlineMs ?? this.defaultDeadlineMs,
-      signal: options.signal,
-    });
+    const held = () => this.ownerOf.get(owner) === id;
+    return {
+      id,
+      publish: (record, options = {}) => {
+        const entry = held() ? this.entries.get(id) : undefined;
+        if (entry === undefined)
+          return Promise.reject(new Error(`publish on a producer ${owner} no longer holds: ${id}`));
+        return entry.producer.send(record, {
+          deadlineMs: options.deadlineMs ?? this.defaultDeadlineMs,
+          signal: options.signal,
+        });
+      },
+      describeTopic: (topic, options) => this.describeTopic(conn, topic, options),
+      createTopics: (topics, options) => this.createTopics(conn, topics, options),
+      release: () => {
+        if (!held()) return Promise.resolve();
+        this.ownerOf.delete(owner);
+        return this.detach(owner, id);
+      },
+    };
   }
 
   async describeTopic(

@@ -108,7 +108,7 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
       secrets,
       api: manager.resource<KubeObject>(registrationType),
       kafka,
-      topics: new TopicCheck(kafka, { createTopics: config['create-topics'] }),
+      topics: new TopicCheck({ createTopics: config['create-topics'] }),
       facts: new CachedClusterFacts(apiClusterFacts(client), FACTS_MAX_AGE_MS),
       claims,
       events: manager.events,

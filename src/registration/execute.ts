@@ -2,7 +2,7 @@
 // kept as a value for report.ts, and the first failure ends them. Only Kafka failures and unreadable Secrets become
 // values: anything else (a bug, an abort) is thrown, for the controller to log and retry.
 import type { ClusterRegistration } from '../api/index.js';
-import { isKafkaFailure, type KafkaConnection, type KafkaTransport } from '../kafka/index.js';
+import { isKafkaFailure, type KafkaConnection, type ProducerHandle } from '../kafka/index.js';
 import type { Failpoint, ReconcileContext } from '../runtime/index.js';
 import type { Place } from './claims.js';
 import type { ClusterFacts } from './cluster-facts.js';
@@ -14,10 +14,9 @@ import type { TopicCheck } from './topic-check.js';
 const KEEP_SECRETS_ONLY_NOTE = 'check the Secrets in the operator namespace';
 
 export interface ExecuteDeps {
-  kafka: Pick<KafkaTransport, 'publish'>;
   topics: Pick<TopicCheck, 'verify'>;
-  /** Binds the object's producer for `place` to `conn` (a changed one, a rotated Secret, moves it); its id. */
-  connect(place: Place, conn: KafkaConnection): string;
+  /** The object's producer for `place`, bound to `conn` (a changed one, a rotated Secret, moves it). */
+  connect(place: Place, conn: KafkaConnection): ProducerHandle;
   failpoint: Failpoint;
   now: () => number;
 }
@@ -45,11 +44,11 @@ export async function execute(
   const executed: Executed = { topic: { ok: true }, acks: [] };
   const call = { deadlineMs: execution.sendTimeoutMs, signal: ctx.signal };
   if (topicAt !== undefined) {
-    const id = deps.connect(topicAt.place, topicAt.conn);
+    const producer = deps.connect(topicAt.place, topicAt.conn);
     const topic = await attempt(
       executed,
       { condition: 'registered', action: 'Register', what: 'checking the registry topic' },
-      () => deps.topics.verify(topicAt.conn, id, registration.spec.topics, call),
+      () => deps.topics.verify(producer, registration.spec.topics, call),
     );
     if (topic === undefined) return executed;
     executed.topic = topic;
@@ -61,15 +60,13 @@ export async function execute(
       executed.failed = { ...stepName(send), failure };
       return executed;
     }
-    deps.connect(send.place, via.conn);
+    const producer = deps.connect(send.place, via.conn);
     if (send.kind === 'register') await deps.failpoint('before-register', ctx.log, ctx.signal);
     const record = recordOf(send, registration, execution.facts, execution.sender, {
       now: new Date(deps.now()),
       registeredAt: execution.registeredAt,
     });
-    const position = await attempt(executed, stepName(send), () =>
-      deps.kafka.publish(via.conn, record, call),
-    );
+    const position = await attempt(executed, stepName(send), () => producer.publish(record, call));
     if (position === undefined) return executed;
     const { clientId } = registration.spec;
     if (send.kind === 'tombstone') ctx.log.info('tombstone acknowledged', { clientId, ...position });

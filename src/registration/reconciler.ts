@@ -12,7 +12,7 @@ import {
   type ClusterRegistrationStatus,
   type ParseResult,
 } from '../api/index.js';
-import type { KafkaConnection, KafkaTransport } from '../kafka/index.js';
+import type { KafkaConnection, KafkaTransport, ProducerHandle } from '../kafka/index.js';
 import {
   finalizer,
   updateStatus,
@@ -66,7 +66,8 @@ export interface RegistrationDeps {
 interface ObjectState {
   parsed?: { version: string; result: ParseResult };
   progress?: Progress;
-  owners: Set<string>;
+  /** By place key, with the connection it was acquired for: a run acquires each place's producer once. */
+  producers: Map<string, { conn: KafkaConnection; producer: ProducerHandle }>;
 }
 
 /** The object as observed: raw, typed when valid, its status parsed leniently (a bad one is treated as empty). */
@@ -125,7 +126,7 @@ export class RegistrationReconciler implements Reconciler {
     const raw = this.deps.registrations.get(key);
     if (raw === undefined) return undefined;
     let state = this.states.get(key);
-    if (state === undefined) this.states.set(key, (state = { owners: new Set() }));
+    if (state === undefined) this.states.set(key, (state = { producers: new Map() }));
     // Parsed once per version; the generation is part of it because every spec change bumps it.
     const version = `${raw.metadata.resourceVersion ?? ''}/${raw.metadata.generation ?? ''}`;
     let parsed = state.parsed?.version === version ? state.parsed.result : undefined;
@@ -241,12 +242,10 @@ export class RegistrationReconciler implements Reconciler {
     ctx: ReconcileContext,
     execution: Omit<Execution, 'sender' | 'sendTimeoutMs'>,
   ): Promise<Executed> {
-    const { kafka, topics } = this.deps;
     return execute(
       { ...execution, sender: this.options, sendTimeoutMs: this.options.sendTimeoutMs },
       {
-        kafka,
-        topics,
+        topics: this.deps.topics,
         connect: (place, conn) => this.connect(key, place, conn),
         failpoint: this.failpoint,
         now: this.now,
@@ -270,26 +269,29 @@ export class RegistrationReconciler implements Reconciler {
     };
   }
 
-  /** Binds the object's producer for `place` to `conn`; a changed connection (rotated Secret) moves it. */
-  private connect(key: string, place: Place, conn: KafkaConnection): string {
-    const owner = `${key}@${place.key}`;
-    this.states.get(key)?.owners.add(owner);
-    return this.deps.kafka.acquire(owner, conn);
+  /** The object's producer for `place`, bound to `conn`; a changed connection (rotated Secret) moves it. */
+  private connect(key: string, place: Place, conn: KafkaConnection): ProducerHandle {
+    const producers = this.states.get(key)?.producers;
+    const held = producers?.get(place.key);
+    if (held?.conn === conn) return held.producer;
+    const producer = this.deps.kafka.acquire(`${key}@${place.key}`, conn);
+    producers?.set(place.key, { conn, producer });
+    return producer;
   }
 
   private releasePlacesExcept(key: string, keep: Place): void {
-    const owners = this.states.get(key)?.owners;
-    for (const owner of owners ?? []) {
-      if (owner === `${key}@${keep.key}`) continue;
-      owners?.delete(owner);
-      void this.deps.kafka.release(owner);
+    const producers = this.states.get(key)?.producers;
+    for (const [placeKey, { producer }] of producers ?? []) {
+      if (placeKey === keep.key) continue;
+      producers?.delete(placeKey);
+      void producer.release();
     }
   }
 
   /** Drops what this process knows of the object and lets go of its producers. */
   private async forget(key: string): Promise<void> {
-    const owners = this.states.get(key)?.owners;
+    const producers = this.states.get(key)?.producers;
     this.states.delete(key);
-    await Promise.all([...(owners ?? [])].map((owner) => this.deps.kafka.release(owner)));
+    await Promise.all([...(producers?.values() ?? [])].map(({ producer }) => producer.release()));
   }
 }

@@ -1,13 +1,7 @@
 // The registry topic must exist and be compacted: the control plane's brokers do not create topics on demand, and a
 // registry topic that deletes old records loses clusters that registered long ago. Checked once per connection and
 // topic for a while, not per object: a thousand registrations on one broker cost one admin round trip.
-import {
-  KafkaFailure,
-  KafkaFailureReason,
-  type CallOptions,
-  type KafkaConnection,
-  type KafkaTransport,
-} from '../kafka/index.js';
+import { KafkaFailure, KafkaFailureReason, type CallOptions, type ProducerHandle } from '../kafka/index.js';
 
 export type TopicVerdict = { ok: true } | { ok: false; message: string };
 
@@ -18,6 +12,9 @@ export interface TopicCheckOptions {
   maxAgeMs?: number;
   now?: () => number;
 }
+
+/** The connection to check on: its id names the answer. */
+export type TopicAdmin = Pick<ProducerHandle, 'id' | 'describeTopic' | 'createTopics'>;
 
 interface Checked {
   verdict: TopicVerdict;
@@ -30,10 +27,7 @@ export class TopicCheck {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
 
-  constructor(
-    private readonly kafka: KafkaTransport,
-    private readonly options: TopicCheckOptions,
-  ) {
+  constructor(private readonly options: TopicCheckOptions) {
     this.maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -43,18 +37,17 @@ export class TopicCheck {
    * be created). An answer the broker refuses to give (no DescribeConfigs right) is no verdict: the send decides.
    */
   verify(
-    conn: KafkaConnection,
-    connectionId: string,
+    kafka: TopicAdmin,
     topics: { registry: string; heartbeat: string },
     options: CallOptions,
   ): Promise<TopicVerdict> {
-    const key = `${connectionId}/${topics.registry}`;
+    const key = `${kafka.id}/${topics.registry}`;
     const cached = this.checked.get(key);
     if (cached !== undefined && this.now() - cached.at < this.maxAgeMs)
       return Promise.resolve(cached.verdict);
     let check = this.inFlight.get(key);
     if (check === undefined) {
-      check = this.check(conn, topics, options)
+      check = this.check(kafka, topics, options)
         .then((verdict) => {
           this.checked.set(key, { verdict, at: this.now() });
           return verdict;
@@ -66,13 +59,13 @@ export class TopicCheck {
   }
 
   private async check(
-    conn: KafkaConnection,
+    kafka: TopicAdmin,
     topics: { registry: string; heartbeat: string },
     options: CallOptions,
   ): Promise<TopicVerdict> {
     let description;
     try {
-      description = await this.kafka.describeTopic(conn, topics.registry, options);
+      description = await kafka.describeTopic(topics.registry, options);
     } catch (error) {
       if (error instanceof KafkaFailure && error.reason === KafkaFailureReason.NotAuthorized)
         return { ok: true };
@@ -86,8 +79,7 @@ export class TopicCheck {
             'with --create-topics',
         );
       }
-      await this.kafka.createTopics(
-        conn,
+      await kafka.createTopics(
         [
           { topic: topics.registry, compact: true },
           { topic: topics.heartbeat, compact: false },

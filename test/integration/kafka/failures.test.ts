@@ -37,8 +37,7 @@ async function failure(
   const pool = new ProducerPool();
   const record: KafkaRecord = { topic, key: 'kafka-test', value: '{}', headers: {} };
   try {
-    pool.acquire('owner', conn);
-    await pool.publish(conn, record, { deadlineMs });
+    await pool.acquire('owner', conn).publish(record, { deadlineMs });
   } catch (error) {
     assert.ok(error instanceof KafkaFailure, `a KafkaFailure, not ${String(error)}`);
     return error;

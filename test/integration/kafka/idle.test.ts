@@ -31,8 +31,7 @@ test('an idle producer connection arms no timer between sends', async () => {
   const conn = saslSsl(env, { mechanism: 'scram-sha-512', ...env.scram });
   const record: KafkaRecord = { topic, key: 'idle', value: '{}', headers: { registry_event: 'heartbeat' } };
   try {
-    pool.acquire('idle', conn);
-    await pool.publish(conn, record);
+    await pool.acquire('idle', conn).publish(record);
     // One second idle: the sleep's own timer, and at most a few of kafkajs' and the pool's; a timer per
     // millisecond per connection (the bug) is hundreds even on a loaded machine.
     const armed = await timersArmed(() => sleep(1_000));

@@ -22,16 +22,17 @@ test('two owners of one connection share one producer, closed when both release 
   const pool = new ProducerPool({ createClient: create });
   try {
     const conn = saslSsl(env, { mechanism: 'scram-sha-512', ...env.scram });
-    const id = pool.acquire('cluster-a', conn);
-    assert.equal(pool.acquire('cluster-b', structuredClone(conn)), id);
-    await Promise.all([pool.publish(conn, record(topic, 'a')), pool.publish(conn, record(topic, 'b'))]);
+    const a = pool.acquire('cluster-a', conn);
+    const b = pool.acquire('cluster-b', structuredClone(conn));
+    assert.equal(b.id, a.id);
+    await Promise.all([a.publish(record(topic, 'a')), b.publish(record(topic, 'b'))]);
     assert.deepEqual(count, { created: 1, connected: 1, disconnected: 0 });
 
-    await pool.release('cluster-a');
-    await pool.publish(conn, record(topic, 'b'));
+    await a.release();
+    await b.publish(record(topic, 'b'));
     assert.deepEqual(count, { created: 1, connected: 1, disconnected: 0 });
 
-    await pool.release('cluster-b');
+    await b.release();
     assert.deepEqual(count, { created: 1, connected: 1, disconnected: 1 });
     assert.deepEqual(pool.connections(), []);
     const keys = (await readBack(env.brokers, topic, 3)).map((r) => r.key).sort();
@@ -52,17 +53,18 @@ test('a corrected password takes effect on the next acquire, without a restart',
       password: 'stale',
     });
     const right = saslSsl(env, { mechanism: 'scram-sha-512', ...env.scram });
-    const staleId = pool.acquire('cluster-a', wrong);
+    const stale = pool.acquire('cluster-a', wrong);
     await assert.rejects(
-      pool.publish(wrong, record(topic, 'a')),
+      stale.publish(record(topic, 'a')),
       (error: unknown) =>
         error instanceof KafkaFailure && error.reason === KafkaFailureReason.AuthenticationFailed,
     );
 
     // The Secret was fixed: the caller acquires with what it now reads.
-    const freshId = pool.acquire('cluster-a', right);
-    assert.notEqual(freshId, staleId);
-    const position = await pool.publish(right, record(topic, 'a'));
+    const fresh = pool.acquire('cluster-a', right);
+    const freshId = fresh.id;
+    assert.notEqual(freshId, stale.id);
+    const position = await fresh.publish(record(topic, 'a'));
     assert.equal(position.topic, topic);
     assert.deepEqual(
       pool.connections().map((c) => [c.id, c.owners]),
@@ -86,8 +88,8 @@ test('records sent while a request is in flight go together, each with its own p
   const keys = Array.from({ length: 30 }, (_, i) => `cluster-${i}`);
   const records = keys.flatMap((key) => [record(registry, key), record(heartbeat, key)]);
   try {
-    pool.acquire('owner', conn);
-    const positions = await Promise.all(records.map((r) => pool.publish(conn, r)));
+    const producer = pool.acquire('owner', conn);
+    const positions = await Promise.all(records.map((r) => producer.publish(r)));
     assert.ok(requests.length < records.length, `${records.length} records in ${requests.length} requests`);
 
     // What the broker stored at each acknowledged position is the record that was acknowledged there.

@@ -1,7 +1,7 @@
 // Records sent through the pool, read back by an independent consumer as the control plane reads them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ProducerPool, type KafkaConnection } from '../../../src/kafka/index.js';
+import { ProducerPool, type KafkaConnection, type ProducerHandle } from '../../../src/kafka/index.js';
 import { heartbeatRecord, registrationRecord, tombstoneRecord } from '../../../src/registration/records.js';
 import { uniqueName } from '../../support/testenv.js';
 import { createTopic, kafkaEnv, readBack, saslSsl } from './helpers.js';
@@ -17,11 +17,13 @@ const origin = {
   now: new Date(),
 };
 
-async function withPool<T>(conn: KafkaConnection, work: (pool: ProducerPool) => Promise<T>): Promise<T> {
+async function withProducer<T>(
+  conn: KafkaConnection,
+  work: (producer: ProducerHandle) => Promise<T>,
+): Promise<T> {
   const pool = new ProducerPool();
   try {
-    pool.acquire(uniqueName('owner'), conn);
-    return await work(pool);
+    return await work(pool.acquire(uniqueName('owner'), conn));
   } finally {
     await pool.closeAll();
   }
@@ -41,9 +43,9 @@ test('a registration and its tombstone read back with key, value and headers, on
     operatorVersion: '0.1.0',
   });
   const tombstone = tombstoneRecord({ ...origin, topic });
-  const [first, second] = await withPool(conn, async (pool) => [
-    await pool.publish(conn, registration, { deadlineMs: 30_000 }),
-    await pool.publish(conn, tombstone, { deadlineMs: 30_000 }),
+  const [first, second] = await withProducer(conn, async (producer) => [
+    await producer.publish(registration, { deadlineMs: 30_000 }),
+    await producer.publish(tombstone, { deadlineMs: 30_000 }),
   ]);
   assert.equal(first.topic, topic);
   // The broker's timestamps are its own; everything else is what was sent and acknowledged.
@@ -104,7 +106,9 @@ describe('every way of authenticating publishes', { concurrency: true }, () => {
     test(name, async () => {
       const topic = await createTopic(env.brokers, 'kafka-auth');
       const record = heartbeatRecord({ ...origin, topic });
-      const position = await withPool(conn, (pool) => pool.publish(conn, record, { deadlineMs: 30_000 }));
+      const position = await withProducer(conn, (producer) =>
+        producer.publish(record, { deadlineMs: 30_000 }),
+      );
       const [read] = await readBack(env.brokers, topic, 1);
       assert.equal(read?.offset, position.offset);
       assert.equal(read.value, record.value);

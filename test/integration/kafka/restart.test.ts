@@ -7,6 +7,7 @@ import {
   KafkaFailureReason,
   ProducerPool,
   type KafkaConnection,
+  type RecordPosition,
 } from '../../../src/kafka/index.js';
 import { heartbeatRecord } from '../../../src/registration/records.js';
 import { startPrivateEnv } from '../../support/testenv.js';
@@ -34,11 +35,11 @@ test('a broker restart: fail within the deadline while down, publish again once 
       topic: 'cluster.heartbeat',
     });
 
-  pool.acquire('cluster-a', conn);
-  const before = await pool.publish(conn, heartbeat(), { deadlineMs: DEADLINE_MS });
+  const producer = pool.acquire('cluster-a', conn);
+  const before = await producer.publish(heartbeat(), { deadlineMs: DEADLINE_MS });
 
   await env.stop('kafka');
-  const down = await pool.publish(conn, heartbeat(), { deadlineMs: DEADLINE_MS }).then(
+  const down = await producer.publish(heartbeat(), { deadlineMs: DEADLINE_MS }).then(
     () => undefined,
     (error: unknown) => error,
   );
@@ -51,11 +52,11 @@ test('a broker restart: fail within the deadline while down, publish again once 
 
   await env.start('kafka');
   // The caller's queue retries with backoff; a broker that just started may still be electing leaders.
-  let after: Awaited<ReturnType<ProducerPool['publish']>> | undefined;
+  let after: RecordPosition | undefined;
   const failures: string[] = [];
   for (let attempt = 0; attempt < 10 && after === undefined; attempt += 1) {
     try {
-      after = await pool.publish(conn, heartbeat(), { deadlineMs: DEADLINE_MS });
+      after = await producer.publish(heartbeat(), { deadlineMs: DEADLINE_MS });
     } catch (error) {
       failures.push(error instanceof KafkaFailure ? `${error.reason}: ${error.message}` : String(error));
       await new Promise((resolve) => setTimeout(resolve, 1_000));

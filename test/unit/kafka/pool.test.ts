@@ -48,12 +48,14 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe('sharing and release', () => {
   test('owners of one connection share one producer, connected once', async (t) => {
     const { pool, fake } = setup(t);
-    const id = pool.acquire('obj-1', A);
-    assert.equal(pool.acquire('obj-2', structuredClone(A)), id);
+    const first = pool.acquire('obj-1', A);
+    const second = pool.acquire('obj-2', structuredClone(A));
+    const { id } = first;
+    assert.equal(second.id, id);
     const positions = await Promise.all([
-      pool.publish(A, record),
-      pool.publish(A, record),
-      pool.publish(A, record),
+      first.publish(record),
+      second.publish(record),
+      first.publish(record),
     ]);
     assert.deepEqual(
       positions.map((p) => p.offset),
@@ -68,31 +70,33 @@ describe('sharing and release', () => {
 
   test('the producer closes when its last owner releases it', async (t) => {
     const { pool, fake } = setup(t);
-    pool.acquire('obj-1', A);
-    pool.acquire('obj-2', A);
-    await pool.publish(A, record);
+    const first = pool.acquire('obj-1', A);
+    const second = pool.acquire('obj-2', A);
+    await first.publish(record);
     const producer = fake.producers()[0];
     assert.ok(producer !== undefined);
-    await pool.release('obj-1');
+    await first.release();
     assert.equal(producer.disconnects, 0);
-    await pool.publish(A, record);
-    await pool.release('obj-2');
+    await second.publish(record);
+    await second.release();
     assert.equal(producer.disconnects, 1);
     assert.deepEqual(pool.connections(), []);
-    await pool.release('obj-2'); // releasing twice is harmless
+    await second.release(); // releasing twice is harmless
   });
 
   test('acquiring new credentials moves the owner to a new producer and closes the old one', async (t) => {
     const { pool, fake } = setup(t);
-    const oldId = pool.acquire('obj-1', A);
-    await pool.publish(A, record);
+    const old = pool.acquire('obj-1', A);
+    const oldId = old.id;
+    await old.publish(record);
     const rotated: KafkaConnection = {
       ...A,
       sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'second' },
     };
-    const newId = pool.acquire('obj-1', rotated);
+    const fresh = pool.acquire('obj-1', rotated);
+    const newId = fresh.id;
     assert.notEqual(newId, oldId);
-    await pool.publish(rotated, record);
+    await fresh.publish(record);
     const [oldProducer, newProducer] = fake.producers();
     await eventually(() => oldProducer?.disconnects === 1);
     assert.equal(newProducer?.disconnects, 0);
@@ -103,13 +107,22 @@ describe('sharing and release', () => {
     const sasl = fake.clients.at(-1)?.config.sasl;
     assert.ok(sasl !== undefined && 'password' in sasl);
     assert.equal(sasl.password, 'second');
+    // The handle the owner moved on from neither sends nor lets go of the new producer.
+    assert.match((await rejection(old.publish(record))).message, /no longer holds/);
+    await old.release();
+    assert.deepEqual(
+      pool.connections().map((c) => c.owners),
+      [['obj-1']],
+    );
   });
 
-  test('publishing on a connection no owner holds is a programming error', async (t) => {
+  test('publishing on a released handle is a programming error', async (t) => {
     const { pool } = setup(t);
-    const error = await rejection(pool.publish(B, record));
+    const handle = pool.acquire('obj-1', B);
+    await handle.release();
+    const error = await rejection(handle.publish(record));
     assert.equal(error instanceof KafkaFailure, false);
-    assert.match(error.message, /no owner has acquired/);
+    assert.match(error.message, /obj-1 no longer holds/);
   });
 
   test('settings that cannot work are refused before any broker is asked', (t) => {
@@ -126,8 +139,9 @@ describe('sharing and release', () => {
 describe('what the producer is asked to do', () => {
   test('idempotent, one request in flight, bounded retries, acks from all in-sync replicas', async (t) => {
     const { pool, fake } = setup(t);
-    pool.acquire('obj-1', A);
-    await pool.publish(A, { ...record, value: null, headers: { registry_event: 'deregister' } });
+    await pool
+      .acquire('obj-1', A)
+      .publish({ ...record, value: null, headers: { registry_event: 'deregister' } });
     const producer = fake.producers()[0];
     assert.equal(producer?.config.idempotent, true);
     assert.equal(producer.config.maxInFlightRequests, 1);
@@ -173,12 +187,12 @@ describe('failures and deadlines', () => {
       },
     });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-1', A);
-    const error = await rejection(pool.publish(A, record));
+    const a = pool.acquire('obj-1', A);
+    const error = await rejection(a.publish(record));
     assert.ok(error instanceof KafkaFailure);
     assert.equal(error.reason, KafkaFailureReason.BrokerUnreachable);
     assert.equal(fake.producers()[0]?.disconnects, 1);
-    await pool.publish(A, record);
+    await a.publish(record);
     assert.equal(fake.producers().length, 2);
   });
 
@@ -191,8 +205,8 @@ describe('failures and deadlines', () => {
       },
     });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-1', A);
-    const error = await rejection(pool.publish(A, record, { deadlineMs: 50 }));
+    const a = pool.acquire('obj-1', A);
+    const error = await rejection(a.publish(record, { deadlineMs: 50 }));
     assert.ok(error instanceof KafkaFailure);
     assert.equal(error.reason, KafkaFailureReason.BrokerUnreachable);
     assert.match(error.message, /no acknowledgement within 50 ms/);
@@ -202,8 +216,8 @@ describe('failures and deadlines', () => {
     const fake = new FakeKafka();
     fake.script('a:9092', { send: () => hang() });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-1', A);
-    const error = await rejection(pool.publish(A, record, { deadlineMs: 50 }));
+    const a = pool.acquire('obj-1', A);
+    const error = await rejection(a.publish(record, { deadlineMs: 50 }));
     assert.ok(error instanceof KafkaFailure);
     assert.equal(error.reason, KafkaFailureReason.SendTimeout);
   });
@@ -212,14 +226,14 @@ describe('failures and deadlines', () => {
     const fake = new FakeKafka();
     fake.script('a:9092', { send: () => hang() });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-a', A);
-    pool.acquire('obj-b', B);
+    const a = pool.acquire('obj-a', A);
+    const b = pool.acquire('obj-b', B);
     const abort = new AbortController();
     let settledA = false;
-    const sendA = pool.publish(A, record, { deadlineMs: 60_000, signal: abort.signal }).finally(() => {
+    const sendA = a.publish(record, { deadlineMs: 60_000, signal: abort.signal }).finally(() => {
       settledA = true;
     });
-    const position = await pool.publish(B, record);
+    const position = await b.publish(record);
     assert.equal(position.offset, '0');
     assert.equal(settledA, false);
     abort.abort(new Error('test over'));
@@ -230,13 +244,10 @@ describe('failures and deadlines', () => {
     const fake = new FakeKafka();
     fake.script('a:9092', { send: () => hang() });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-1', A);
+    const a = pool.acquire('obj-1', A);
     const before = new AbortController();
     before.abort(new Error('shutting down'));
-    assert.match(
-      (await rejection(pool.publish(A, record, { signal: before.signal }))).message,
-      /shutting down/,
-    );
+    assert.match((await rejection(a.publish(record, { signal: before.signal }))).message, /shutting down/);
   });
 
   test('a producer the broker no longer accepts is replaced behind the caller', async (t) => {
@@ -250,10 +261,10 @@ describe('failures and deadlines', () => {
       },
     });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-1', A);
-    const error = await rejection(pool.publish(A, record));
+    const a = pool.acquire('obj-1', A);
+    const error = await rejection(a.publish(record));
     assert.ok(error instanceof KafkaFailure);
-    const position = await pool.publish(A, record);
+    const position = await a.publish(record);
     assert.deepEqual(position, { topic: 'cluster.registry', partition: 0, offset: '7' });
     const [broken, fresh] = fake.producers();
     await eventually(() => broken?.disconnects === 1);
@@ -266,11 +277,11 @@ describe('failures and deadlines', () => {
     const broker = heldSends();
     fake.script('a:9092', { send: broker.send });
     const { pool } = setup(t, fake);
-    pool.acquire('obj-1', A);
-    const first = pool.publish(A, record);
+    const a = pool.acquire('obj-1', A);
+    const first = a.publish(record);
     await eventually(() => fake.producers()[0]?.sent.length === 1);
     const lostLeadership = new AbortController();
-    const waiting = pool.publish(A, { ...record, key: 'other' }, { signal: lostLeadership.signal });
+    const waiting = a.publish({ ...record, key: 'other' }, { signal: lostLeadership.signal });
     lostLeadership.abort(new Error('lost the lease'));
     assert.match((await rejection(waiting)).message, /lost the lease/);
     broker.release();
@@ -289,8 +300,8 @@ describe('shutdown', () => {
     const broker = heldSends();
     fake.script('a:9092', { send: broker.send });
     const pool = new ProducerPool({ createClient: fake.create, closeGraceMs: 60_000 });
-    pool.acquire('obj-1', A);
-    const send = pool.publish(A, record);
+    const a = pool.acquire('obj-1', A);
+    const send = a.publish(record);
     await eventually(() => fake.producers()[0]?.sent.length === 1);
     const closing = pool.closeAll();
     assert.equal(fake.producers()[0]?.disconnects, 0);
@@ -305,8 +316,8 @@ describe('shutdown', () => {
     const fake = new FakeKafka();
     fake.script('a:9092', { connect: () => hang() });
     const pool = new ProducerPool({ createClient: fake.create, closeGraceMs: 10 });
-    pool.acquire('obj-1', A);
-    await rejection(pool.publish(A, record, { deadlineMs: 20 }));
+    const a = pool.acquire('obj-1', A);
+    await rejection(a.publish(record, { deadlineMs: 20 }));
     await pool.closeAll();
     assert.deepEqual(pool.connections(), []);
   });

@@ -86,7 +86,7 @@ async function setup(t: TestContext) {
       secrets,
       api: new ResourceApi<KubeObject>(client, registrationType),
       kafka: pool,
-      topics: new TopicCheck(pool, { createTopics: false }),
+      topics: new TopicCheck({ createTopics: false }),
       facts: {
         read: () =>
           Promise.resolve({
