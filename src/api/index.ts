@@ -10,6 +10,7 @@ export {
   formatPath,
   ObjectMetaSchema,
   parseClusterRegistration,
+  parseStatus,
   type ClusterRegistration,
   type ClusterRegistrationInput,
   type FieldIssue,

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { API_VERSION, KIND } from './constants.js';
 import { ClusterRegistrationSpecSchema } from './spec.js';
-import { ClusterRegistrationStatusSchema } from './status.js';
+import { ClusterRegistrationStatusSchema, type ClusterRegistrationStatus } from './status.js';
 
 /** The parts of ObjectMeta the operator uses; the rest is kept as it is. */
 export const ObjectMetaSchema = z.looseObject({
@@ -122,4 +122,13 @@ export function parseClusterRegistration(obj: unknown): ParseResult {
     };
   }
   return { ok: true, value: { ...envelope.data, status: status.data } };
+}
+
+/**
+ * An object's stored status, read leniently: it is the operator's own output (perhaps of another version), so one
+ * that does not validate is treated as empty, and the next status write replaces it.
+ */
+export function parseStatus(obj: unknown): ClusterRegistrationStatus | undefined {
+  const status = ClusterRegistrationStatusSchema.safeParse((obj as { status?: unknown } | null)?.status);
+  return status.success ? status.data : undefined;
 }

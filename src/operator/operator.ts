@@ -8,6 +8,7 @@ import { apiClusterFacts, CachedClusterFacts } from '../registration/cluster-fac
 import { ClaimIndex } from '../registration/claims.js';
 import type { Secret } from '../registration/credentials.js';
 import { RegistrationReconciler } from '../registration/reconciler.js';
+import { ParsedRegistrations } from '../registration/registrations.js';
 import { TopicCheck } from '../registration/topic-check.js';
 import {
   KubeClient,
@@ -89,7 +90,9 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
       return secret;
     },
   });
-  const claims = new ClaimIndex(registrations);
+  // Parsed once per version, before ClaimIndex and the controller hear of it.
+  const parsed = new ParsedRegistrations(registrations);
+  const claims = new ClaimIndex(parsed);
   const kafka = new ProducerPool({
     logger: logger.child({ component: 'kafka' }),
     defaultDeadlineMs: config['send-timeout'],
@@ -104,7 +107,7 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
       chartVersion: config['chart-version'],
     },
     {
-      registrations,
+      registrations: parsed,
       secrets,
       api: manager.resource<KubeObject>(registrationType),
       kafka,

@@ -7,10 +7,10 @@ import type {
   KafkaSpec,
   LastRegistration,
 } from '../api/index.js';
-import { parseClusterRegistration } from '../api/index.js';
-import type { KubeObject, ObjectEvent, ObjectSource, Watch } from '../runtime/index.js';
+import type { ObjectEvent, ObjectSource, Watch } from '../runtime/index.js';
 import { keyOf } from '../runtime/index.js';
 import { referencedSecrets } from './credentials.js';
+import type { Registration } from './registrations.js';
 
 /** A registry topic on a set of brokers, with the settings to reach it. */
 export interface Place {
@@ -65,9 +65,9 @@ function older(a: Claim, b: Claim): boolean {
 }
 
 /**
- * Every object's clientId, place and Secrets, kept up to date from the informer's events (from its first list on),
- * each object parsed once per event: finding a rival, or the objects a changed Secret concerns, is a map lookup
- * rather than parsing every object. As a controller watch, it re-runs the objects that share a clientId with one
+ * Every object's clientId, place and Secrets, kept up to date from the informer's events (from its first list on)
+ * with the parse ParsedRegistrations made of each version: finding a rival, or the objects a changed Secret
+ * concerns, is a map lookup rather than parsing every object. As a controller watch, it re-runs the objects that share a clientId with one
  * that changed: they decide together who holds it.
  */
 export class ClaimIndex implements Watch {
@@ -75,7 +75,7 @@ export class ClaimIndex implements Watch {
   private readonly byClientId = new Map<string, Set<string>>();
   private readonly listeners = new Set<(key: string) => void>();
 
-  constructor(source: ObjectSource<KubeObject>) {
+  constructor(source: ObjectSource<Registration>) {
     source.subscribe((event) => {
       for (const key of this.apply(event)) for (const listener of this.listeners) listener(key);
     });
@@ -89,11 +89,11 @@ export class ClaimIndex implements Watch {
   }
 
   /** Updates the index; returns the keys whose standing may have changed (same clientId, before or after). */
-  private apply(event: ObjectEvent<KubeObject>): string[] {
-    const key = keyOf(event.object);
+  private apply(event: ObjectEvent<Registration>): string[] {
+    const key = keyOf(event.object.raw);
     const before = this.byKey.get(key);
     if (before !== undefined) this.remove(before);
-    const parsed = event.type === 'deleted' ? undefined : parseClusterRegistration(event.object);
+    const parsed = event.type === 'deleted' ? undefined : event.object.parsed;
     const claim = parsed?.ok === true ? claimOf(parsed.value) : undefined;
     if (claim !== undefined) this.add(claim);
     const affected = new Set<string>();

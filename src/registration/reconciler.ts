@@ -4,13 +4,10 @@
 // and one status write, and say when to run next. The finalizer combinator frames it: nothing is sent before our
 // finalizer is on the object, and the finalizer goes only after the broker acknowledged the tombstone.
 import {
-  ClusterRegistrationStatusSchema,
   ConditionReason,
   FINALIZER,
-  parseClusterRegistration,
   type ClusterRegistration,
   type ClusterRegistrationStatus,
-  type ParseResult,
 } from '../api/index.js';
 import type { KafkaConnection, KafkaTransport, ProducerHandle } from '../kafka/index.js';
 import {
@@ -32,6 +29,7 @@ import type { ClusterFactsSource } from './cluster-facts.js';
 import { resolveConnection, type Secret } from './credentials.js';
 import { execute, type Execution } from './execute.js';
 import { plan, planCleanup, type Observation } from './plan.js';
+import type { Registration } from './registrations.js';
 import { reportCleanup, reportSends, type Executed, type Report } from './report.js';
 import type { Progress } from './schedule.js';
 import type { TopicCheck } from './topic-check.js';
@@ -49,8 +47,8 @@ export interface RegistrationOptions {
 }
 
 export interface RegistrationDeps {
-  /** Raw objects, so that an invalid one can still be reported on. */
-  registrations: Cache<KubeObject>;
+  /** Each object parsed once per version (ParsedRegistrations), raw too so that an invalid one can be reported on. */
+  registrations: Cache<Registration>;
   secrets: Cache<Secret>;
   api: FinalizerApi<KubeObject> & Pick<ResourceApi<KubeObject>, 'mergePatch'>;
   kafka: KafkaTransport;
@@ -62,19 +60,15 @@ export interface RegistrationDeps {
   now?: () => number;
 }
 
-/** What this process keeps per object: the last parse, what it sent, and the producers it holds (one per place). */
+/** What this process keeps per object: what it sent, and the producers it holds (one per place). */
 interface ObjectState {
-  parsed?: { version: string; result: ParseResult };
   progress?: Progress;
   /** By place key, with the connection it was acquired for: a run acquires each place's producer once. */
   producers: Map<string, { conn: KafkaConnection; producer: ProducerHandle }>;
 }
 
-/** The object as observed: raw, typed when valid, its status parsed leniently (a bad one is treated as empty). */
-interface Observed {
-  raw: KubeObject;
-  parsed: ParseResult;
-  status: ClusterRegistrationStatus | undefined;
+/** The object as observed, and what this process keeps of it. */
+interface Observed extends Registration {
   state: ObjectState;
 }
 
@@ -123,19 +117,11 @@ export class RegistrationReconciler implements Reconciler {
   }
 
   private observe(key: string): Observed | undefined {
-    const raw = this.deps.registrations.get(key);
-    if (raw === undefined) return undefined;
+    const registration = this.deps.registrations.get(key);
+    if (registration === undefined) return undefined;
     let state = this.states.get(key);
     if (state === undefined) this.states.set(key, (state = { producers: new Map() }));
-    // Parsed once per version; the generation is part of it because every spec change bumps it.
-    const version = `${raw.metadata.resourceVersion ?? ''}/${raw.metadata.generation ?? ''}`;
-    let parsed = state.parsed?.version === version ? state.parsed.result : undefined;
-    if (parsed === undefined || raw.metadata.resourceVersion === undefined) {
-      parsed = parseClusterRegistration(raw);
-      state.parsed = { version, result: parsed };
-    }
-    const status = ClusterRegistrationStatusSchema.safeParse((raw as { status?: unknown }).status);
-    return { raw, parsed, status: status.success ? status.data : undefined, state };
+    return { ...registration, state };
   }
 
   /** The object lives and carries our finalizer: send what is due and report it. */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ClusterRegistration } from '../../../src/api/index.js';
 import { parseClusterRegistration } from '../../../src/api/index.js';
 import { ClaimIndex, desiredPlace, samePlace } from '../../../src/registration/claims.js';
+import { ParsedRegistrations } from '../../../src/registration/registrations.js';
 import type { KubeObject, ObjectEvent } from '../../../src/runtime/index.js';
 
 function object(
@@ -27,11 +28,13 @@ function parsed(raw: KubeObject): ClusterRegistration {
 
 function index() {
   let emit: (event: ObjectEvent<KubeObject>) => void = () => undefined;
-  const claims = new ClaimIndex({
-    get: () => undefined,
-    list: () => [],
-    subscribe: (h) => ((emit = h), () => undefined),
-  });
+  const claims = new ClaimIndex(
+    new ParsedRegistrations({
+      get: () => undefined,
+      list: () => [],
+      subscribe: (h) => ((emit = h), () => undefined),
+    }),
+  );
   const enqueued: string[] = [];
   claims.subscribe((key) => enqueued.push(key));
   return {

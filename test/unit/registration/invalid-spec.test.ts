@@ -16,6 +16,7 @@ import { registrationType } from '../../../src/operator/operator.js';
 import { ClaimIndex } from '../../../src/registration/claims.js';
 import type { Secret } from '../../../src/registration/credentials.js';
 import { RegistrationReconciler } from '../../../src/registration/reconciler.js';
+import { ParsedRegistrations } from '../../../src/registration/registrations.js';
 import { TopicCheck } from '../../../src/registration/topic-check.js';
 import {
   ResourceApi,
@@ -34,7 +35,7 @@ const STATUS_PATH = (name: string) => `/apis/registry.kgroot.io/v1alpha1/cluster
 /** The reconciler with its collaborators: objects in a cache, writes to a local API server, Kafka scripted. */
 async function setup(t: TestContext) {
   const objects = new Map<string, KubeObject>();
-  const registrations: ObjectSource<KubeObject> = {
+  const raw: ObjectSource<KubeObject> = {
     get: (key) => objects.get(key),
     list: () => [...objects.values()],
     subscribe: () => () => undefined,
@@ -74,6 +75,7 @@ async function setup(t: TestContext) {
     list: () => [],
     subscribe: () => () => undefined,
   };
+  const registrations = new ParsedRegistrations(raw);
   const reconciler = new RegistrationReconciler(
     {
       namespace: 'cluster-registry-system',
