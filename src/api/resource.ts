@@ -38,19 +38,13 @@ export interface FieldIssue {
 }
 
 export type ParseResult =
-  | {
-      ok: true;
-      value: ClusterRegistration;
-      /** Set when the stored status did not validate: it was dropped, so the next status write replaces it. */
-      ignoredStatus?: string;
-    }
+  /** The status in `value` is read leniently (parseStatus): one that does not validate is left out. */
+  | { ok: true; value: ClusterRegistration }
   | {
       ok: false;
       /** All issues in one line, each naming its field: fit for a condition message. */
       message: string;
       issues: FieldIssue[];
-      /** The object's metadata, when that much was readable, so the failure can be reported on the object. */
-      metadata?: ObjectMeta;
     };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,9 +61,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function toFieldIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): FieldIssue[] {
+function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
-    const path = [...prefix, ...issue.path];
+    const { path } = issue;
     // One issue per unknown key, so that each is named like the API server's "unknown field" errors.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: formatPath([...path, key]), message: 'unknown field' }));
@@ -88,7 +82,6 @@ function describeIssues(issues: FieldIssue[]): string {
 }
 
 const EnvelopeSchema = ClusterRegistrationSchema.omit({ status: true });
-const MetadataOnlySchema = z.object({ metadata: ObjectMetaSchema });
 
 /**
  * Validates an object read from the API server (or a manifest) and applies the spec's defaults. Never throws:
@@ -102,26 +95,10 @@ export function parseClusterRegistration(obj: unknown): ParseResult {
   const envelope = EnvelopeSchema.safeParse(obj, parseParams);
   if (!envelope.success) {
     const issues = toFieldIssues(envelope.error);
-    const meta = MetadataOnlySchema.safeParse(obj);
-    return {
-      ok: false,
-      message: describeIssues(issues),
-      issues,
-      ...(meta.success ? { metadata: meta.data.metadata } : {}),
-    };
+    return { ok: false, message: describeIssues(issues), issues };
   }
-  const rawStatus = (obj as { status?: unknown }).status;
-  if (rawStatus === undefined || rawStatus === null) return { ok: true, value: envelope.data };
-  // The status is the operator's own output (perhaps of another version): a bad one is dropped, not fatal.
-  const status = ClusterRegistrationStatusSchema.safeParse(rawStatus, parseParams);
-  if (!status.success) {
-    return {
-      ok: true,
-      value: envelope.data,
-      ignoredStatus: describeIssues(toFieldIssues(status.error, ['status'])),
-    };
-  }
-  return { ok: true, value: { ...envelope.data, status: status.data } };
+  const status = parseStatus(obj);
+  return { ok: true, value: status === undefined ? envelope.data : { ...envelope.data, status } };
 }
 
 /**

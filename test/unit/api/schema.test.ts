@@ -7,6 +7,7 @@ import {
   effectiveClusterName,
   formatPath,
   parseClusterRegistration,
+  parseStatus,
   type ClusterRegistrationSpec,
   type Condition,
 } from '../../../src/api/index.js';
@@ -136,7 +137,6 @@ describe('parseClusterRegistration', () => {
       /^spec\.clientId: is required; spec\.kafka\.brokers\[0\]: must be host:port/,
     );
     assert.match(result.message, /spec\.kafka\.sasl\.password: unknown field$/);
-    assert.equal(result.metadata?.name, 'minimal');
   });
 
   test('never throws on input that is not an object', () => {
@@ -174,7 +174,7 @@ describe('parseClusterRegistration', () => {
     const result = parseClusterRegistration({ ...minimalManifest(), status });
     assert.ok(result.ok);
     assert.deepEqual(result.value.status, status);
-    assert.equal(result.ignoredStatus, undefined);
+    assert.deepEqual(parseStatus({ status }), status, 'parseStatus reads the same status');
   });
 
   test('reads a status that carries a field of a newer version, dropping only that field', () => {
@@ -182,15 +182,38 @@ describe('parseClusterRegistration', () => {
     const result = parseClusterRegistration({ ...minimalManifest(), status });
     assert.ok(result.ok);
     assert.deepEqual(result.value.status, { observedGeneration: 2 });
-    assert.equal(result.ignoredStatus, undefined);
+    assert.deepEqual(parseStatus({ status }), { observedGeneration: 2 });
   });
 
-  test('drops an invalid status instead of failing the object, and says why', () => {
+  test('treats an invalid status as empty instead of failing the object', () => {
     const status = { conditions: [{ type: 'Ready', status: 'Maybe' }] };
     const result = parseClusterRegistration({ ...minimalManifest(), status });
     assert.ok(result.ok);
     assert.equal(result.value.status, undefined);
-    assert.match(result.ignoredStatus ?? '', /status\.conditions\[0\]\.status/);
+    assert.equal(parseStatus({ status }), undefined);
+    // The control: the same condition with a valid status value is read.
+    const fixed = {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Registered',
+          message: '',
+          lastTransitionTime: '2026-11-20T10:00:00Z',
+        },
+      ],
+    };
+    assert.deepEqual(parseStatus({ status: fixed }), fixed);
+  });
+
+  test('reads a status that is absent or null as none, whatever the spec', () => {
+    for (const status of [undefined, null]) {
+      const result = parseClusterRegistration({ ...minimalManifest(), status });
+      assert.ok(result.ok);
+      assert.equal(result.value.status, undefined);
+      assert.equal(parseStatus({ status }), undefined);
+    }
+    assert.equal(parseStatus(null), undefined);
   });
 
   test('rejects a repeated condition type, as the CRD list map does', () => {
@@ -206,7 +229,12 @@ describe('parseClusterRegistration', () => {
       status: { conditions: [condition, condition] },
     });
     assert.ok(result.ok);
-    assert.match(result.ignoredStatus ?? '', /status\.conditions: must not repeat a condition type/);
+    assert.equal(
+      result.value.status,
+      undefined,
+      'a status with a repeated condition type is treated as empty',
+    );
+    assert.deepEqual(parseStatus({ status: { conditions: [condition] } }), { conditions: [condition] });
   });
 });
 
