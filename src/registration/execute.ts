@@ -2,21 +2,24 @@
 // kept as a value for report.ts, and the first failure ends them. Only Kafka failures and unreadable Secrets become
 // values: anything else (a bug, an abort) is thrown, for the controller to log and retry.
 import type { ClusterRegistration } from '../api/index.js';
-import { isKafkaFailure, type KafkaConnection, type ProducerHandle } from '../kafka/index.js';
+import { isKafkaFailure, type KafkaConnection } from '../kafka/index.js';
 import type { Failpoint, ReconcileContext } from '../runtime/index.js';
 import type { Place } from './claims.js';
 import type { ClusterFacts } from './cluster-facts.js';
 import { stepName, type Send, type StepName } from './plan.js';
+import type { PlaceProducers } from './producers.js';
 import { recordOf, type Sender } from './records.js';
 import type { Executed } from './report.js';
 import type { TopicCheck } from './topic-check.js';
 
 const KEEP_SECRETS_ONLY_NOTE = 'check the Secrets in the operator namespace';
 
-export interface ExecuteDeps {
+/** The same for every run. */
+export interface Executor {
   topics: Pick<TopicCheck, 'verify'>;
-  /** The object's producer for `place`, bound to `conn` (a changed one, a rotated Secret, moves it). */
-  connect(place: Place, conn: KafkaConnection): ProducerHandle;
+  sender: Sender;
+  /** Deadline of one send. */
+  sendTimeoutMs: number;
   failpoint: Failpoint;
   now: () => number;
 }
@@ -25,9 +28,8 @@ export interface Execution {
   registration: ClusterRegistration;
   sends: readonly Send[];
   facts: ClusterFacts;
-  sender: Sender;
-  /** Deadline of one send. */
-  sendTimeoutMs: number;
+  /** The object's producers. */
+  producers: Pick<PlaceProducers, 'at'>;
   /** Where the registry topic is checked first, if anywhere. */
   topicAt?: { place: Place; conn: KafkaConnection };
   /** status.firstRegisteredTime, which a registration record carries. */
@@ -37,14 +39,14 @@ export interface Execution {
 /** Runs the sends in order and stops at the first failure; the registry topic is checked first when asked. */
 export async function execute(
   execution: Execution,
-  deps: ExecuteDeps,
+  deps: Executor,
   ctx: ReconcileContext,
 ): Promise<Executed> {
-  const { registration, topicAt } = execution;
+  const { registration, producers, topicAt } = execution;
   const executed: Executed = { topic: { ok: true }, acks: [] };
-  const call = { deadlineMs: execution.sendTimeoutMs, signal: ctx.signal };
+  const call = { deadlineMs: deps.sendTimeoutMs, signal: ctx.signal };
   if (topicAt !== undefined) {
-    const producer = deps.connect(topicAt.place, topicAt.conn);
+    const producer = producers.at(topicAt.place, topicAt.conn);
     const topic = await attempt(
       executed,
       { condition: 'registered', action: 'Register', what: 'checking the registry topic' },
@@ -60,9 +62,9 @@ export async function execute(
       executed.failed = { ...stepName(send), failure };
       return executed;
     }
-    const producer = deps.connect(send.place, via.conn);
+    const producer = producers.at(send.place, via.conn);
     if (send.kind === 'register') await deps.failpoint('before-register', ctx.log, ctx.signal);
-    const record = recordOf(send, registration, execution.facts, execution.sender, {
+    const record = recordOf(send, registration, execution.facts, deps.sender, {
       now: new Date(deps.now()),
       registeredAt: execution.registeredAt,
     });

@@ -3,13 +3,8 @@
 // each acknowledgement or classified failure kept as a value; report them (report.ts, no I/O) in conditions, Events
 // and one status write, and say when to run next. The finalizer combinator frames it: nothing is sent before our
 // finalizer is on the object, and the finalizer goes only after the broker acknowledged the tombstone.
-import {
-  ConditionReason,
-  FINALIZER,
-  type ClusterRegistration,
-  type ClusterRegistrationStatus,
-} from '../api/index.js';
-import type { KafkaConnection, KafkaTransport, ProducerHandle } from '../kafka/index.js';
+import { ConditionReason, FINALIZER, type ClusterRegistration } from '../api/index.js';
+import type { KafkaTransport } from '../kafka/index.js';
 import {
   finalizer,
   updateStatus,
@@ -23,12 +18,13 @@ import {
   type Reconciler,
   type ResourceApi,
 } from '../runtime/index.js';
-import { everywhere, nextConditions, type Assessment } from './assessment.js';
-import type { ClaimIndex, Place } from './claims.js';
+import { everywhere, nextConditions } from './assessment.js';
+import type { ClaimIndex } from './claims.js';
 import type { ClusterFactsSource } from './cluster-facts.js';
 import { resolveConnection, type Secret } from './credentials.js';
-import { execute, type Execution } from './execute.js';
+import { execute, type Executor } from './execute.js';
 import { plan, planCleanup, type Observation } from './plan.js';
+import { PlaceProducers } from './producers.js';
 import type { Registration } from './registrations.js';
 import { reportCleanup, reportSends, type Executed, type Report } from './report.js';
 import type { Progress } from './schedule.js';
@@ -63,8 +59,7 @@ export interface RegistrationDeps {
 /** What this process keeps per object: what it sent, and the producers it holds (one per place). */
 interface ObjectState {
   progress?: Progress;
-  /** By place key, with the connection it was acquired for: a run acquires each place's producer once. */
-  producers: Map<string, { conn: KafkaConnection; producer: ProducerHandle }>;
+  producers: PlaceProducers;
 }
 
 /** The object as observed, and what this process keeps of it. */
@@ -76,6 +71,7 @@ export class RegistrationReconciler implements Reconciler {
   private readonly states = new Map<string, ObjectState>();
   private readonly now: () => number;
   private readonly failpoint: Failpoint;
+  private readonly executor: Executor;
 
   constructor(
     private readonly options: RegistrationOptions,
@@ -83,6 +79,9 @@ export class RegistrationReconciler implements Reconciler {
   ) {
     this.now = deps.now ?? Date.now;
     this.failpoint = deps.failpoint ?? (() => Promise.resolve());
+    const { topics } = deps;
+    const { sendTimeoutMs } = options;
+    this.executor = { topics, sender: options, sendTimeoutMs, failpoint: this.failpoint, now: this.now };
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -97,19 +96,15 @@ export class RegistrationReconciler implements Reconciler {
       // Nothing is sent for an invalid spec, so no condition may go on claiming a registration or heartbeats; and
       // no finalizer is added, so nothing holds up deleting it.
       await this.forget(key);
-      await this.writeStatus(
-        observed,
-        {},
-        everywhere('False', ConditionReason.InvalidSpec, parsed.message),
-        ctx,
-      );
+      const assessment = everywhere('False', ConditionReason.InvalidSpec, parsed.message);
+      await this.writeStatus(observed, { fields: {}, assessment }, ctx);
       return {};
     }
     const result = await finalizer(
       this.deps.api,
       FINALIZER,
       raw,
-      (event) => (event.type === 'apply' ? this.apply(key, observed, ctx) : this.cleanup(key, observed, ctx)),
+      (event) => (event.type === 'apply' ? this.apply(key, observed, ctx) : this.cleanup(observed, ctx)),
       ctx.signal,
     );
     if (deleting) await this.forget(key);
@@ -120,7 +115,8 @@ export class RegistrationReconciler implements Reconciler {
     const registration = this.deps.registrations.get(key);
     if (registration === undefined) return undefined;
     let state = this.states.get(key);
-    if (state === undefined) this.states.set(key, (state = { producers: new Map() }));
+    if (state === undefined)
+      this.states.set(key, (state = { producers: new PlaceProducers(this.deps.kafka, key) }));
     return { ...registration, state };
   }
 
@@ -141,13 +137,11 @@ export class RegistrationReconciler implements Reconciler {
       return this.report(observed, registration, { fields: {}, assessment, events }, ctx);
     }
     const facts = await this.deps.facts.read(ctx.signal);
-    const executed = await this.execute(key, ctx, {
-      registration,
-      sends: planned.sends,
-      facts,
-      topicAt: { place: planned.place, conn: planned.conn },
-      registeredAt: status?.firstRegisteredTime,
-    });
+    const { sends, place, conn } = planned;
+    const execution = { registration, sends, facts, producers: state.producers };
+    const topicAt = { place, conn };
+    const registeredAt = status?.firstRegisteredTime;
+    const executed = await execute({ ...execution, topicAt, registeredAt }, this.executor, ctx);
     const report = reportSends({
       registration,
       planned,
@@ -159,21 +153,21 @@ export class RegistrationReconciler implements Reconciler {
       now: this.now(),
     });
     state.progress = report.progress;
-    if (executed.acks.some(({ send }) => send.kind === 'register'))
-      this.releasePlacesExcept(key, planned.place);
+    if (executed.acks.some(({ send }) => send.kind === 'register')) state.producers.releaseExcept(place);
     return this.report(observed, registration, report, ctx);
   }
 
   /** The object is being deleted and carries our finalizer: the tombstones first, unless the policy says Orphan. */
-  private async cleanup(key: string, observed: Observed, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const { raw, parsed } = observed;
+  private async cleanup(observed: Observed, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const { raw, parsed, state } = observed;
     const registration = parsed.ok ? parsed.value : undefined;
     const planned = planCleanup(raw, registration, this.lookups(registration, observed));
     for (const { place, why } of planned.skipped) ctx.log.info(`no tombstone: ${why}`, { place });
     let executed: Executed | undefined;
     if (registration !== undefined && planned.sends.length > 0) {
       const facts = await this.deps.facts.read(ctx.signal);
-      executed = await this.execute(key, ctx, { registration, sends: planned.sends, facts });
+      const { producers } = state;
+      executed = await execute({ registration, sends: planned.sends, facts, producers }, this.executor, ctx);
       if (executed.failed === undefined)
         await this.failpoint('before-finalizer-removal', ctx.log, ctx.signal);
     }
@@ -194,50 +188,24 @@ export class RegistrationReconciler implements Reconciler {
   ): Promise<ReconcileResult> {
     for (const event of report.events) this.deps.events.event(about, event);
     if (report.error !== undefined) {
-      await this.writeStatus(observed, report.fields, report.assessment, ctx).catch(
-        (statusError: unknown) => {
-          ctx.log.warn('could not report the failure in status', { error: statusError });
-        },
-      );
+      await this.writeStatus(observed, report, ctx).catch((statusError: unknown) => {
+        ctx.log.warn('could not report the failure in status', { error: statusError });
+      });
       throw report.error;
     }
-    if (observed.raw.metadata.deletionTimestamp === undefined)
-      await this.writeStatus(observed, report.fields, report.assessment, ctx);
+    if (observed.raw.metadata.deletionTimestamp === undefined) await this.writeStatus(observed, report, ctx);
     return report.requeueAfterMs === undefined ? {} : { requeueAfterMs: report.requeueAfterMs };
   }
 
   /** The one status write of a run, when it changes anything; the watch brings the new object. */
   private async writeStatus(
-    observed: Observed,
-    fields: Partial<ClusterRegistrationStatus>,
-    assessment: Assessment,
+    { raw, status }: Observed,
+    { fields, assessment }: Pick<Report, 'fields' | 'assessment'>,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const { raw, status } = observed;
-    const conditions = nextConditions(
-      status?.conditions,
-      assessment,
-      raw.metadata.generation,
-      new Date(this.now()),
-    );
+    const now = new Date(this.now());
+    const conditions = nextConditions(status?.conditions, assessment, raw.metadata.generation, now);
     await updateStatus(this.deps.api, raw, status, { ...status, ...fields, conditions }, ctx.signal);
-  }
-
-  private execute(
-    key: string,
-    ctx: ReconcileContext,
-    execution: Omit<Execution, 'sender' | 'sendTimeoutMs'>,
-  ): Promise<Executed> {
-    return execute(
-      { ...execution, sender: this.options, sendTimeoutMs: this.options.sendTimeoutMs },
-      {
-        topics: this.deps.topics,
-        connect: (place, conn) => this.connect(key, place, conn),
-        failpoint: this.failpoint,
-        now: this.now,
-      },
-      ctx,
-    );
   }
 
   /** The cache lookups plan() may make; an invalid spec claims no place, so nothing holds one against it. */
@@ -255,29 +223,10 @@ export class RegistrationReconciler implements Reconciler {
     };
   }
 
-  /** The object's producer for `place`, bound to `conn`; a changed connection (rotated Secret) moves it. */
-  private connect(key: string, place: Place, conn: KafkaConnection): ProducerHandle {
-    const producers = this.states.get(key)?.producers;
-    const held = producers?.get(place.key);
-    if (held?.conn === conn) return held.producer;
-    const producer = this.deps.kafka.acquire(`${key}@${place.key}`, conn);
-    producers?.set(place.key, { conn, producer });
-    return producer;
-  }
-
-  private releasePlacesExcept(key: string, keep: Place): void {
-    const producers = this.states.get(key)?.producers;
-    for (const [placeKey, { producer }] of producers ?? []) {
-      if (placeKey === keep.key) continue;
-      producers?.delete(placeKey);
-      void producer.release();
-    }
-  }
-
   /** Drops what this process knows of the object and lets go of its producers. */
   private async forget(key: string): Promise<void> {
-    const producers = this.states.get(key)?.producers;
+    const state = this.states.get(key);
     this.states.delete(key);
-    await Promise.all([...(producers?.values() ?? [])].map(({ producer }) => producer.release()));
+    await state?.producers.releaseAll();
   }
 }
