@@ -2,8 +2,7 @@
 // Kubernetes version, its node count and region. Shared by every object and cached, so that a thousand
 // registrations cost one read of each, not a thousand.
 import { CLUSTER_ID_NAMESPACE, REGION_NODE_LABEL } from '../api/index.js';
-import { raceDeadline } from '../kafka/deadline.js';
-import type { KubeClient } from '../runtime/index.js';
+import { withDeadline, type KubeClient } from '../runtime/index.js';
 
 const READ_TIMEOUT_MS = 30_000;
 
@@ -84,9 +83,10 @@ export class CachedClusterFacts implements ClusterFactsSource {
       .finally(() => {
         this.inFlight = undefined;
       });
-    return raceDeadline(this.inFlight, {
-      deadlineMs: READ_TIMEOUT_MS,
-      signal,
+    const shared = this.inFlight;
+    return withDeadline(() => shared, {
+      timeoutMs: READ_TIMEOUT_MS,
+      parent: signal,
       onTimeout: () => new Error(`reading the cluster's facts took over ${READ_TIMEOUT_MS} ms`),
     });
   }

@@ -19,7 +19,7 @@ export type {
   Reconciler,
   Watch,
 } from './controller.js';
-export { DeadlineExceededError } from './deadline.js';
+export { DeadlineExceededError, withDeadline } from './deadline.js';
 export { EventRecorder } from './events.js';
 export { failpoints } from './failpoint.js';
 export type { Failpoint } from './failpoint.js';
