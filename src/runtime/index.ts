@@ -30,6 +30,7 @@ export { Informer } from './informer/informer.js';
 export type { Cache, InformerOptions, ObjectSource } from './informer/informer.js';
 export type { ObjectEvent, ObjectEventType } from './informer/store.js';
 export { KubeApiError, KubeClient, isConflict, isGone, isNotFound } from './kube/client.js';
+export { listPages } from './kube/list.js';
 export { keyOf, objectKey } from './kube/object.js';
 export type { KubeObject, ObjectMeta, ObjectRef } from './kube/object.js';
 export { ResourceApi } from './kube/resource-api.js';
