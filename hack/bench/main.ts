@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CRD_NAME } from '../../src/api/constants.js';
+import { CRD_FILE } from '../../src/api/crd.js';
 import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
 import { ETCD } from '../testenv/etcd.js';
 import { KAFKA } from '../testenv/kafka.js';
@@ -74,7 +75,7 @@ function required(vars: EnvVars, name: string): string {
 }
 
 async function installCrd(kubectl: string, kubeconfig: string): Promise<void> {
-  const crd = join(repoRoot, 'crds', 'registry.kgroot.io_clusterregistrations.yaml');
+  const crd = join(repoRoot, CRD_FILE);
   const run = (args: string[]) => exec(kubectl, ['--kubeconfig', kubeconfig, ...args]);
   const applied = await run(['apply', '--server-side', '-f', crd]);
   if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
