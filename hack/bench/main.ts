@@ -2,8 +2,9 @@
 // writes results.json, the plots and docs/benchmarks.md, and always tears the environment down.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CRD_NAME } from '../../src/api/constants.js';
+import { CRD_FILE } from '../../src/api/crd.js';
 import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
 import { ETCD } from '../testenv/etcd.js';
 import { KAFKA } from '../testenv/kafka.js';
@@ -30,6 +31,7 @@ import { benchScale } from './scale.js';
 import { benchSize } from './size.js';
 import { preparePeer } from './peer.js';
 import { benchSteady } from './steady.js';
+import { summarizeSections, type SampledSections } from './summary.js';
 import { benchVersus } from './versus.js';
 
 interface Args {
@@ -40,7 +42,7 @@ interface Args {
   profile: boolean;
   /** Profile every phase whose section ran, missed or not. */
   profileAll: boolean;
-  /** Only rewrite the report (and plots) from results.json: no environment, nothing measured. */
+  /** Only rewrite the report (and the plots whose samples the run's folder holds) from results.json: nothing measured. */
   reportOnly: boolean;
 }
 
@@ -74,7 +76,7 @@ function required(vars: EnvVars, name: string): string {
 }
 
 async function installCrd(kubectl: string, kubeconfig: string): Promise<void> {
-  const crd = join(repoRoot, 'crds', 'registry.kgroot.io_clusterregistrations.yaml');
+  const crd = join(repoRoot, CRD_FILE);
   const run = (args: string[]) => exec(kubectl, ['--kubeconfig', kubeconfig, ...args]);
   const applied = await run(['apply', '--server-side', '-f', crd]);
   if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
@@ -94,10 +96,30 @@ function phasesToProfile(results: Results, ran: Section[], all: boolean): Profil
   return [...phases];
 }
 
+/** The raw samples of a run, in its folder outside the repository: what results.json summarises. */
+interface SamplesFile {
+  /** When each section in it ran, to match it with results.json's. */
+  ranAt: Partial<Record<Section, string>>;
+  sections: SampledSections;
+}
+
+/** The samples of the sections whose results in results.json are from the same run; none when there are none. */
+function readSamples(file: string, results: Results): SampledSections {
+  if (!existsSync(file)) return {};
+  const { ranAt, sections } = JSON.parse(readFileSync(file, 'utf8')) as SamplesFile;
+  const same: SampledSections = {};
+  for (const key of Object.keys(sections) as (keyof SampledSections)[]) {
+    if (ranAt[key] !== undefined && ranAt[key] === results.ranAt[key])
+      Object.assign(same, { [key]: sections[key] });
+  }
+  return same;
+}
+
 async function run(
   args: Args,
   vars: EnvVars,
   outDir: string,
+  samplesFile: string,
   reportPath: { dir: string; name: string },
 ): Promise<void> {
   const kubeconfig = required(vars, 'KUBECONFIG');
@@ -106,6 +128,7 @@ async function run(
   const kafkaLibs = required(vars, 'KAFKA_LIBS');
   const workDir = join(outDir, '.work');
   mkdirSync(workDir, { recursive: true });
+  mkdirSync(dirname(samplesFile), { recursive: true });
   const resultsFile = join(outDir, 'results.json');
   const previous: Partial<Results> =
     !args.quick && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : {};
@@ -120,8 +143,13 @@ async function run(
     skipped: {},
     profiles: { ...previous.profiles },
   };
+  // This run's sections as measured, raw samples included; results.json gets their summaries.
+  const sections: SampledSections = {};
   const save = (): void => {
+    Object.assign(results, summarizeSections(sections));
     writeFileSync(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
+    const samples: SamplesFile = { ranAt: results.ranAt, sections };
+    writeFileSync(samplesFile, `${JSON.stringify(samples)}\n`);
   };
 
   await installCrd(kubectl, kubeconfig);
@@ -162,7 +190,7 @@ async function run(
       try {
         switch (section) {
           case 'oldway':
-            results.oldway = await benchOldWay({
+            sections.oldway = await benchOldWay({
               kafkaLibs,
               brokers,
               workDir,
@@ -172,16 +200,16 @@ async function run(
             });
             break;
           case 'latency':
-            results.latency = await benchLatency(ctx);
+            sections.latency = await benchLatency(ctx);
             break;
           case 'scale':
-            results.scale = await benchScale(ctx);
+            sections.scale = await benchScale(ctx);
             break;
           case 'steady':
-            results.steady = await benchSteady(ctx);
+            sections.steady = await benchSteady(ctx);
             break;
           case 'coldstart':
-            results.coldstart = await benchColdStart(ctx);
+            sections.coldstart = await benchColdStart(ctx);
             break;
           case 'size':
             results.size = await benchSize(kafkaLibs);
@@ -194,7 +222,7 @@ async function run(
             results.pod = await benchPod(ctx, ctx.node);
             break;
           case 'versus':
-            results.versus = await benchVersus(ctx, requireNodeOperator(ctx), await preparePeer(log));
+            sections.versus = await benchVersus(ctx, requireNodeOperator(ctx), await preparePeer(log));
             break;
         }
         results.ranAt[section] = startedAt;
@@ -230,10 +258,10 @@ async function run(
   const notes = args.quick
     ? ['Quick run: small counts; the targets are judged only where the sizes match.']
     : [];
-  writeReport(results, reportPath.dir, join(outDir), reportPath.name, notes);
+  writeReport(results, sections, reportPath.dir, join(outDir), reportPath.name, notes);
   await formatFiles([resultsFile, join(reportPath.dir, reportPath.name)]);
   rmSync(workDir, { recursive: true, force: true });
-  log(`wrote ${resultsFile} and ${join(reportPath.dir, reportPath.name)}`);
+  log(`wrote ${resultsFile}, ${samplesFile} and ${join(reportPath.dir, reportPath.name)}`);
 }
 
 /** The environment's node, from its variables, when it has one. */
@@ -291,19 +319,21 @@ async function main(): Promise<number> {
   const reportPath = args.quick
     ? { dir: join(defaultStateDir(), 'bench-quick'), name: 'benchmarks.md' }
     : { dir: join(repoRoot, 'docs'), name: 'benchmarks.md' };
+  const stateDir = join(defaultStateDir(), 'bench');
+  // The run's folder, outside the repository: the environment's own for a full run, the quick run's for a quick one.
+  const samplesFile = join(args.quick ? join(defaultStateDir(), 'bench-quick') : stateDir, 'samples.json');
   mkdirSync(outDir, { recursive: true });
   if (args.reportOnly) {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Results;
-    writeReport(results, reportPath.dir, outDir, reportPath.name, []);
+    writeReport(results, readSamples(samplesFile, results), reportPath.dir, outDir, reportPath.name, []);
     await formatFiles([join(reportPath.dir, reportPath.name)]);
     log(`rewrote ${join(reportPath.dir, reportPath.name)} from ${join(outDir, 'results.json')}`);
     return 0;
   }
   if (args.useEnv !== undefined) {
-    await run(args, readEnvFile(args.useEnv), outDir, reportPath);
+    await run(args, readEnvFile(args.useEnv), outDir, samplesFile, reportPath);
     return 0;
   }
-  const stateDir = join(defaultStateDir(), 'bench');
   const teardown = async (): Promise<void> => {
     await downAll(stateDir);
   };
@@ -318,7 +348,7 @@ async function main(): Promise<number> {
     log(`starting the environment in ${stateDir}`);
     // The node only when a section runs pods: it takes a minute to start and cores while it runs.
     const env = await Environment.up(stateDir, { node: args.sections.includes('pod') });
-    await run(args, env.vars(), outDir, reportPath);
+    await run(args, env.vars(), outDir, samplesFile, reportPath);
     return 0;
   } finally {
     await teardown();

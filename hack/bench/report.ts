@@ -1,12 +1,13 @@
-// docs/benchmarks.md and its plots, generated from results.json alone, so the report is always the last run's.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// docs/benchmarks.md and its plots, generated from results.json, so the report is always the last run's: measured
+// facts only (tables, profile tops). What they mean is written by people, in the findings block, which a new
+// report keeps as it was. The plots of raw samples are redrawn when the run's samples are at hand.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { diagnose } from './diagnose.js';
 import { STAGE_NAMES } from './latency.js';
 import type { PhaseProfile } from './profile.js';
-import type { ScalePoint } from './scale.js';
 import { judgeTargets, type Results, type Target } from './results.js';
-import { growth, summarize, total, type Summary } from './stats.js';
+import { growth, total, type Summary } from './stats.js';
+import type { SampledSections, ScalePointSummary } from './summary.js';
 import { barChart, cdfChart, lineChart } from './svg.js';
 import { judgeVersus } from './versus.js';
 
@@ -37,10 +38,11 @@ class Report {
     this.lines.push(...lines);
   }
 
-  plot(name: string, svg: string, alt: string): void {
+  /** Without `svg` (its samples are not at hand) the plot drawn last is kept, if there is one. */
+  plot(name: string, svg: string | undefined, alt: string): void {
     const path = join(this.plotDir, name);
-    writeFileSync(path, svg);
-    this.add('', `![${alt}](${relative(this.docsDir, path)})`, '');
+    if (svg !== undefined) writeFileSync(path, svg);
+    if (existsSync(path)) this.add('', `![${alt}](${relative(this.docsDir, path)})`, '');
   }
 }
 
@@ -102,7 +104,7 @@ function oldwaySection(r: Results, report: Report): void {
       continue;
     }
     report.add(
-      `| ${t.tool} | ${t.runs.length} | ${n1(t.wallMs?.p50, 0)} | ${n1(t.wallMs?.p95, 0)} | ${n1(t.wallMs?.p99, 0)} | ${n1(t.recordMs?.p50, 0)} | ${n1(t.cpuSeconds === undefined ? undefined : t.cpuSeconds.p50 * 1000, 0)} | ${mib(t.maxRssBytes?.p50)} |`,
+      `| ${t.tool} | ${t.wallMs?.n ?? 0} | ${n1(t.wallMs?.p50, 0)} | ${n1(t.wallMs?.p95, 0)} | ${n1(t.wallMs?.p99, 0)} | ${n1(t.recordMs?.p50, 0)} | ${n1(t.cpuSeconds === undefined ? undefined : t.cpuSeconds.p50 * 1000, 0)} | ${mib(t.maxRssBytes?.p50)} |`,
     );
   }
   report.add('');
@@ -163,7 +165,7 @@ function oldwaySection(r: Results, report: Report): void {
   }
 }
 
-function latencySection(r: Results, report: Report): void {
+function latencySection(r: Results, samples: SampledSections, report: Report): void {
   const l = r.latency;
   if (l === undefined) return;
   report.add(
@@ -183,10 +185,9 @@ function latencySection(r: Results, report: Report): void {
     summaryRow('delete to object gone (ms)', l.goneSummary),
     '',
   );
-  if (l.stages !== undefined) {
-    const { stages } = l;
-    const row = (key: keyof typeof STAGE_NAMES): string =>
-      summaryRow(STAGE_NAMES[key], summarize(stages[key]));
+  if (l.stageSummaries !== undefined) {
+    const stages = l.stageSummaries;
+    const row = (key: keyof typeof STAGE_NAMES): string => summaryRow(STAGE_NAMES[key], stages[key]);
     report.add(
       "Where a registration's time goes: each stage in ms from the create request, as the bench's own watch and " +
         'consumer see it.',
@@ -200,13 +201,16 @@ function latencySection(r: Results, report: Report): void {
       '',
     );
   }
+  const raw = samples.latency;
   report.plot(
     'latency-cdf.svg',
-    cdfChart('Latency, operator warm', 'ms', [
-      { name: 'create to record', values: l.register },
-      { name: 'delete to tombstone', values: l.tombstone },
-      { name: 'delete to gone', values: l.gone },
-    ]),
+    raw === undefined
+      ? undefined
+      : cdfChart('Latency, operator warm', 'ms', [
+          { name: 'create to record', values: raw.register },
+          { name: 'delete to tombstone', values: raw.tombstone },
+          { name: 'delete to gone', values: raw.gone },
+        ]),
     'Latency CDFs',
   );
 }
@@ -253,7 +257,7 @@ function scaleSection(r: Results, report: Report): void {
     }
   }
   const big = s.points.filter((p) => p.count >= 50);
-  const g = (pick: (p: ScalePoint) => number): string => {
+  const g = (pick: (p: ScalePointSummary) => number): string => {
     const { exponent, words } = growth(big.map((p) => [p.count, pick(p)] as const));
     return `${words} (exponent ${n1(exponent, 2)})`;
   };
@@ -318,7 +322,7 @@ function scaleSection(r: Results, report: Report): void {
   );
 }
 
-function steadySection(r: Results, report: Report): void {
+function steadySection(r: Results, samples: SampledSections, report: Report): void {
   const st = r.steady;
   if (st === undefined) return;
   const cp = r.oldway?.consoleProducer;
@@ -354,39 +358,44 @@ function steadySection(r: Results, report: Report): void {
     );
   }
   const perSecondCron = cronCpuPerMinute === undefined ? undefined : cronCpuPerMinute / 60;
+  const series = samples.steady?.samples;
   report.plot(
     'steady-cpu.svg',
-    lineChart({
-      title: `Cumulative CPU, ${int(st.count)} clusters`,
-      xLabel: 'seconds into the window',
-      yLabel: 'CPU seconds',
-      logY: true,
-      series: [
-        {
-          name: 'operator',
-          points: st.samples.filter((s) => s.t > 0).map((s) => [s.t, Math.max(s.cpuSeconds, 0.01)]),
-        },
-        ...(perSecondCron === undefined
-          ? []
-          : [
-              {
-                name: 'old CronJob (computed)',
-                points: st.samples.filter((s) => s.t > 0).map((s) => [s.t, s.t * perSecondCron] as const),
-              },
-            ]),
-      ],
-    }),
+    series === undefined
+      ? undefined
+      : lineChart({
+          title: `Cumulative CPU, ${int(st.count)} clusters`,
+          xLabel: 'seconds into the window',
+          yLabel: 'CPU seconds',
+          logY: true,
+          series: [
+            {
+              name: 'operator',
+              points: series.filter((s) => s.t > 0).map((s) => [s.t, Math.max(s.cpuSeconds, 0.01)]),
+            },
+            ...(perSecondCron === undefined
+              ? []
+              : [
+                  {
+                    name: 'old CronJob (computed)',
+                    points: series.filter((s) => s.t > 0).map((s) => [s.t, s.t * perSecondCron] as const),
+                  },
+                ]),
+          ],
+        }),
     'Steady state cumulative CPU',
   );
   report.plot(
     'steady-rss.svg',
-    lineChart({
-      title: `Operator RSS, ${int(st.count)} clusters heart-beating`,
-      xLabel: 'seconds into the window',
-      yLabel: 'MiB',
-      series: [{ name: 'RSS', points: st.samples.map((s) => [s.t, s.rssBytes / MiB]) }],
-      target: { y: 100, label: 'target 100 MiB' },
-    }),
+    series === undefined
+      ? undefined
+      : lineChart({
+          title: `Operator RSS, ${int(st.count)} clusters heart-beating`,
+          xLabel: 'seconds into the window',
+          yLabel: 'MiB',
+          series: [{ name: 'RSS', points: series.map((s) => [s.t, s.rssBytes / MiB]) }],
+          target: { y: 100, label: 'target 100 MiB' },
+        }),
     'Steady state RSS',
   );
 }
@@ -580,8 +589,6 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
       );
     }
     const profile = r.profiles[t.profile];
-    const findings = diagnose(t, r, profile);
-    if (findings.length > 0) report.add(...findings, '');
     if (t.id === 'rss-1000' && profile?.memoryVariants !== undefined) {
       const base = r.scale?.points.find((x) => x.count === 1000);
       report.add(
@@ -627,24 +634,43 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
   }
 }
 
+const FINDINGS_START =
+  '<!-- findings: written by people from the tables and profiles; the report keeps it as it is -->';
+const FINDINGS_END = '<!-- /findings -->';
+
+/** The hand-written findings of an earlier report, markers included; a placeholder when it has none. */
+export function keptFindings(previous: string | undefined): string {
+  const start = previous?.indexOf(FINDINGS_START) ?? -1;
+  const end = start < 0 ? -1 : (previous?.indexOf(FINDINGS_END, start) ?? -1);
+  if (previous === undefined || start < 0 || end < 0) {
+    return [FINDINGS_START, '', 'None written yet.', '', FINDINGS_END].join('\n');
+  }
+  return previous.slice(start, end + FINDINGS_END.length);
+}
+
 export function writeReport(
   r: Results,
+  samples: SampledSections,
   docsDir: string,
   plotDir: string,
   reportName: string,
   notes: string[],
 ): void {
   mkdirSync(plotDir, { recursive: true });
+  const reportFile = join(docsDir, reportName);
+  const findings = keptFindings(existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined);
   const report = new Report(docsDir, plotDir);
   const targets = judgeTargets(r);
   report.add(
     '# Benchmarks: the operator beside the Jobs it replaces',
     '',
-    '<!-- Generated by `npm run bench` (hack/bench) from docs/benchmarks/results.json; edit hack/bench/report.ts, not this file. -->',
+    '<!-- Generated by `npm run bench` (hack/bench) from docs/benchmarks/results.json; edit hack/bench/report.ts, not this file, except the findings, which are kept. -->',
     '',
     '`npm run bench` brings up its own local control plane (etcd, kube-apiserver, a one-node Kafka broker) in ' +
-      '`.testenv/bench`, runs every section against it, tears it down, and writes the raw results to ' +
-      '[`benchmarks/results.json`](benchmarks/results.json), the plots to `benchmarks/*.svg` and this page. ' +
+      '`.testenv/bench`, runs every section against it, tears it down, and writes what it measured, summarised ' +
+      '(statistics and counts), to [`benchmarks/results.json`](benchmarks/results.json), the raw samples to ' +
+      '`.testenv/bench/samples.json`, the plots to `benchmarks/*.svg` and this page, keeping its findings as they ' +
+      'are. ' +
       '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
       "`coldstart`, `size`, `apiclient`, `versus`: ours beside the Go peer, `pod`: the operator as the chart's pod on a node) and keeps the others from the previous run; after the sections, the phase behind each missed " +
@@ -670,11 +696,15 @@ export function writeReport(
       return `- \`${s}\`: ${at}${load === undefined ? '' : `, load ${n1(load, 2)}`}`;
     }),
     '',
+    '## Findings',
+    '',
+    findings,
+    '',
   );
-  latencySection(r, report);
+  latencySection(r, samples, report);
   oldwaySection(r, report);
   scaleSection(r, report);
-  steadySection(r, report);
+  steadySection(r, samples, report);
   coldstartSection(r, report);
   sizeSection(r, report);
   apiClientSection(r, report);
@@ -682,7 +712,7 @@ export function writeReport(
   podSection(r, report);
   missesSection(r, targets, report);
   writeFileSync(
-    join(docsDir, reportName),
+    reportFile,
     `${report.lines
       .join('\n')
       .replace(/\n{3,}/g, '\n\n')

@@ -1,15 +1,11 @@
-// The raw results of a run (docs/benchmarks/results.json) and the targets judged from them.
+// The results of the runs as docs/benchmarks/results.json keeps them (summaries: see summary.ts), and the targets
+// judged from them.
 import type { ApiClientResult } from './apiclient.js';
-import type { ColdStartResult } from './coldstart.js';
-import type { LatencyResult } from './latency.js';
 import type { Machine } from './machine.js';
-import type { OldWayResult } from './oldway.js';
 import type { PodResult } from './pod.js';
 import type { PhaseProfile, ProfiledPhase } from './profile.js';
-import type { ScaleResult } from './scale.js';
 import type { SizeResult } from './size.js';
-import type { SteadyResult } from './steady.js';
-import type { VersusResult } from './versus.js';
+import type { SummarizedSections } from './summary.js';
 
 export const REGISTER_P99_GOAL_MS = 50;
 
@@ -26,7 +22,7 @@ export const SECTIONS = [
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export interface Results {
+export interface Results extends SummarizedSections {
   generatedAt: string;
   quick: boolean;
   machine: Machine;
@@ -36,15 +32,8 @@ export interface Results {
   loadAt?: Partial<Record<Section, number>>;
   /** Sections that could not run, with the reason. */
   skipped: Partial<Record<Section, string>>;
-  oldway?: OldWayResult;
-  latency?: LatencyResult;
-  scale?: ScaleResult;
-  steady?: SteadyResult;
-  coldstart?: ColdStartResult;
   size?: SizeResult;
   apiclient?: ApiClientResult;
-  /** Ours beside the Go peer. */
-  versus?: VersusResult;
   /** The chart's pod on the node. */
   pod?: PodResult;
   profiles: Partial<Record<ProfiledPhase, PhaseProfile>>;

@@ -8,6 +8,7 @@ import { MiB } from './proc.js';
 import { scaleOnce, type ScalePoint } from './scale.js';
 import { summarize } from './stats.js';
 import { benchSteady, type SteadyResult } from './steady.js';
+import type { LatencySummary, ScalePointSummary, SteadySummary, VersusSummary } from './summary.js';
 
 export type Contender = 'ours' | 'peer';
 
@@ -60,7 +61,7 @@ export interface VersusRow {
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
 
 /** API writes (create, update, patch, delete) per registration, from the API server's counters. */
-export function writesPerRegistration(point: ScalePoint): number {
+export function writesPerRegistration(point: ScalePointSummary): number {
   let writes = 0;
   for (const [key, value] of Object.entries(point.apiRequests))
     if (WRITE_VERBS.has(key.split(' ')[0] ?? '')) writes += value;
@@ -74,8 +75,8 @@ const mean = (values: number[]): number | undefined =>
  * The rows the report shows and the targets of the race: each compares the means of both operators' values,
  * `maxRatio` bounds ours / peer, `maxOurs` bounds ours itself.
  */
-export function judgeVersus(v: VersusResult): VersusRow[] {
-  const of = (who: Contender, pick: (p: ScalePoint) => number | undefined): number[] =>
+export function judgeVersus(v: VersusSummary): VersusRow[] {
+  const of = (who: Contender, pick: (p: ScalePointSummary) => number | undefined): number[] =>
     v.scale
       .filter((s) => s.operator === who)
       .map((s) => pick(s.point))
@@ -103,7 +104,7 @@ export function judgeVersus(v: VersusResult): VersusRow[] {
       ...(met === undefined ? {} : { met }),
     };
   };
-  const scale = (pick: (p: ScalePoint) => number | undefined) => ({
+  const scale = (pick: (p: ScalePointSummary) => number | undefined) => ({
     ours: of('ours', pick),
     peer: of('peer', pick),
   });
@@ -163,13 +164,13 @@ export function judgeVersus(v: VersusResult): VersusRow[] {
     }),
     row(
       `${v.steady.ours.count.toLocaleString('en-US')} heart-beating every ${String(v.steady.ours.intervalSeconds)} s: CPU per minute`,
-      both((x: SteadyResult) => x.cpuSecondsPerMinute, v.steady),
+      both((x: SteadySummary) => x.cpuSecondsPerMinute, v.steady),
       (x) => `${x.toFixed(2)} s`,
       { maxRatio: 1.5, text: '<= 1.5x' },
     ),
     row(
       'heart-beating: RSS p50',
-      both((x: SteadyResult) => x.rss.p50, v.steady),
+      both((x: SteadySummary) => x.rss.p50, v.steady),
       mib,
       {
         maxRatio: 1.5,
@@ -179,13 +180,13 @@ export function judgeVersus(v: VersusResult): VersusRow[] {
     ),
     row(
       'one at a time, create to record: p50',
-      both((x: LatencyResult) => x.registerSummary.p50, v.latency),
+      both((x: LatencySummary) => x.registerSummary.p50, v.latency),
       ms,
       { text: '' },
     ),
     row(
       'one at a time, create to record: p99',
-      both((x: LatencyResult) => x.registerSummary.p99, v.latency),
+      both((x: LatencySummary) => x.registerSummary.p99, v.latency),
       ms,
       { maxRatio: 1.0, text: '<= 1.0x' },
     ),

@@ -15,7 +15,14 @@ import {
   parseDuration,
 } from '../api/index.js';
 import { UsageError } from '../operator/config.js';
-import { KubeClient, findCondition, isNotFound, type Condition, type KubeObject } from '../runtime/index.js';
+import {
+  KubeClient,
+  findCondition,
+  isNotFound,
+  listPages,
+  type Condition,
+  type KubeObject,
+} from '../runtime/index.js';
 
 export interface UninstallOptions {
   /** Absent: $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
@@ -94,21 +101,17 @@ async function listRegistrations(
   selector: string | undefined,
 ): Promise<Registration[] | undefined> {
   const items: Registration[] = [];
-  let continueToken: string | undefined;
-  do {
-    let page: { items: Registration[]; metadata?: { continue?: string } };
-    try {
-      page = await client.request({
-        path: COLLECTION,
-        query: { labelSelector: selector, limit: 500, continue: continueToken },
-      });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
+  try {
+    for await (const page of listPages<Registration>(client, {
+      path: COLLECTION,
+      query: { labelSelector: selector },
+    })) {
+      items.push(...page.items);
     }
-    items.push(...page.items);
-    continueToken = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
-  } while (continueToken !== undefined);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
   return items;
 }
 

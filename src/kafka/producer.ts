@@ -1,11 +1,11 @@
 // One connection's idempotent producer: connected lazily and once, every send bounded by a deadline, replaced when
 // kafkajs leaves it unusable, closed only after the sends in flight have settled.
 import kafkajs, { type ICustomPartitioner, type Message } from 'kafkajs';
+import { withDeadline } from '../runtime/deadline.js';
 import { Batcher } from './batcher.js';
 import type { ClientTuning } from './client-config.js';
 import type { KafkaClient, ProducerLike } from './client.js';
 import type { KafkaConnection } from './connection.js';
-import { raceDeadline } from './deadline.js';
 import { classifyKafkaError, deadlineFailure, protocolErrorTypes } from './errors.js';
 import type { ErrorTrail, KafkaLogger } from './log.js';
 import { positionsOf, toMessage, type KafkaRecord, type RecordPosition } from './record.js';
@@ -81,9 +81,9 @@ export class ConnectionProducer {
     this.inFlight.add(attempt);
     const settled = () => this.inFlight.delete(attempt);
     void attempt.then(settled, settled);
-    return raceDeadline(attempt, {
-      deadlineMs,
-      signal,
+    return withDeadline(() => attempt, {
+      timeoutMs: deadlineMs,
+      parent: signal,
       onTimeout: () => deadlineFailure(deadlineMs, ctx, this.options.trail.since(started)),
     });
   }

@@ -1,9 +1,9 @@
 // Topic inspection and (opt-in) creation through a short-lived admin client: both are rare (start-up, a changed
 // spec), so holding an admin connection open per broker set would buy nothing.
 import kafkajs from 'kafkajs';
+import { withDeadline } from '../runtime/deadline.js';
 import type { AdminLike, KafkaClient } from './client.js';
 import type { KafkaConnection } from './connection.js';
-import { raceDeadline } from './deadline.js';
 import { classifyKafkaError, deadlineFailure, protocolErrorTypes } from './errors.js';
 import type { ErrorTrail } from './log.js';
 
@@ -62,9 +62,9 @@ async function withAdmin<T>(
     }
   })();
   try {
-    return await raceDeadline(run, {
-      deadlineMs: options.deadlineMs,
-      signal: options.signal,
+    return await withDeadline(() => run, {
+      timeoutMs: options.deadlineMs,
+      parent: options.signal,
       onTimeout: () => deadlineFailure(options.deadlineMs, { conn, topic }, trail.since(started)),
     });
   } catch (error) {

@@ -2,8 +2,7 @@
 // Kubernetes version, its node count and region. Shared by every object and cached, so that a thousand
 // registrations cost one read of each, not a thousand.
 import { CLUSTER_ID_NAMESPACE, REGION_NODE_LABEL } from '../api/index.js';
-import { raceDeadline } from '../kafka/deadline.js';
-import type { KubeClient } from '../runtime/index.js';
+import { listPages, withDeadline, type KubeClient } from '../runtime/index.js';
 
 const READ_TIMEOUT_MS = 30_000;
 
@@ -21,9 +20,8 @@ export interface ClusterFactsSource {
   read(signal: AbortSignal): Promise<ClusterFacts>;
 }
 
-interface NodeList {
-  metadata?: { continue?: string };
-  items?: { metadata?: { labels?: Record<string, string> } }[];
+interface Node {
+  metadata?: { labels?: Record<string, string> };
 }
 
 export function apiClusterFacts(client: KubeClient): ClusterFactsSource {
@@ -38,21 +36,14 @@ export function apiClusterFacts(client: KubeClient): ClusterFactsSource {
       const version = await client.request<{ gitVersion?: string }>({ path: '/version', signal });
       let nodeCount = 0;
       const regions = new Map<string, number>();
-      let next: string | undefined;
-      do {
-        // Pages keep a large cluster's node list from being held in memory at once.
-        const page: NodeList = await client.request<NodeList>({
-          path: '/api/v1/nodes',
-          query: { limit: 500, continue: next },
-          signal,
-        });
-        for (const node of page.items ?? []) {
+      // Page by page, so that a large cluster's node list is never held in memory at once.
+      for await (const page of listPages<Node>(client, { path: '/api/v1/nodes', signal })) {
+        for (const node of page.items) {
           nodeCount += 1;
           const region = node.metadata?.labels?.[REGION_NODE_LABEL];
           if (region !== undefined && region !== '') regions.set(region, (regions.get(region) ?? 0) + 1);
         }
-        next = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
-      } while (next !== undefined);
+      }
       const region = [...regions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
       return { clusterUid, kubernetesVersion: version.gitVersion ?? 'unknown', nodeCount, region };
     },
@@ -84,9 +75,10 @@ export class CachedClusterFacts implements ClusterFactsSource {
       .finally(() => {
         this.inFlight = undefined;
       });
-    return raceDeadline(this.inFlight, {
-      deadlineMs: READ_TIMEOUT_MS,
-      signal,
+    const shared = this.inFlight;
+    return withDeadline(() => shared, {
+      timeoutMs: READ_TIMEOUT_MS,
+      parent: signal,
       onTimeout: () => new Error(`reading the cluster's facts took over ${READ_TIMEOUT_MS} ms`),
     });
   }

@@ -19,7 +19,7 @@ export type {
   Reconciler,
   Watch,
 } from './controller.js';
-export { DeadlineExceededError } from './deadline.js';
+export { DeadlineExceededError, withDeadline } from './deadline.js';
 export { EventRecorder } from './events.js';
 export { failpoints } from './failpoint.js';
 export type { Failpoint } from './failpoint.js';
@@ -30,6 +30,7 @@ export { Informer } from './informer/informer.js';
 export type { Cache, InformerOptions, ObjectSource } from './informer/informer.js';
 export type { ObjectEvent, ObjectEventType } from './informer/store.js';
 export { KubeApiError, KubeClient, isConflict, isGone, isNotFound } from './kube/client.js';
+export { listPages } from './kube/list.js';
 export { keyOf, objectKey } from './kube/object.js';
 export type { KubeObject, ObjectMeta, ObjectRef } from './kube/object.js';
 export { ResourceApi } from './kube/resource-api.js';

@@ -6,6 +6,7 @@ import { Backoff, watchBackoffPolicy, type BackoffPolicy, type Random } from '..
 import { isAborted, linkSignals, whenAborted } from '../abort.js';
 import { sleep, systemClock, type Clock } from '../clock.js';
 import type { KubeClient } from '../kube/client.js';
+import { listPages } from '../kube/list.js';
 import type { KubeObject } from '../kube/object.js';
 import { assertKubeObject, withTypeMeta, type Decode } from '../kube/resource-api.js';
 import { resourcePath, type ResourceType } from '../kube/resource.js';
@@ -48,11 +49,6 @@ export interface InformerDeps {
   metrics: RuntimeMetrics;
   clock?: Clock;
   random?: Random;
-}
-
-interface ListPage {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: unknown[];
 }
 
 // A watch that was up this long before it ended was healthy: reconnect at once rather than back off.
@@ -224,23 +220,21 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
   private async relist(reason: string, signal: AbortSignal): Promise<string | undefined> {
     const path = resourcePath(this.options.type, { namespace: this.options.namespace });
     const objects: T[] = [];
-    let page: ListPage | undefined;
+    let resourceVersion: string | undefined;
     try {
-      do {
-        page = await this.deps.client.request<ListPage>({
-          path,
-          query: {
-            limit: this.options.pageSize ?? 500,
-            continue: page?.metadata?.continue,
-            labelSelector: this.options.labelSelector,
-          },
-          signal,
-        });
-        for (const raw of page.items ?? []) {
+      const pages = listPages<unknown>(this.deps.client, {
+        path,
+        query: { labelSelector: this.options.labelSelector },
+        pageSize: this.options.pageSize,
+        signal,
+      });
+      for await (const page of pages) {
+        for (const raw of page.items) {
           const object = this.decodeObject(raw);
           if (object !== undefined) objects.push(object);
         }
-      } while (page.metadata?.continue !== undefined && page.metadata.continue !== '');
+        resourceVersion = page.resourceVersion;
+      }
     } catch (error) {
       if (!signal.aborted) {
         this.failing = true;
@@ -255,13 +249,13 @@ export class Informer<T extends KubeObject> implements ObjectSource<T> {
     this.log.info('listed', {
       reason,
       count: objects.length,
-      resourceVersion: page.metadata?.resourceVersion,
+      resourceVersion,
     });
     if (!this.synced) {
       this.synced = true;
       this.markSynced();
     }
-    return page.metadata?.resourceVersion ?? '';
+    return resourceVersion ?? '';
   }
 
   /** Applies one watch event; returns the resourceVersion it brings us to. */

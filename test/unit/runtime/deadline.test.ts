@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DeadlineExceededError, withDeadline } from '../../../src/runtime/deadline.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock, settle } from './fake-clock.js';
 
 const never = () => new Promise<never>(() => undefined);
 
@@ -62,5 +62,41 @@ test('work that finishes in time returns its result and leaves no timer behind',
     onAbandon: () => undefined,
   });
   assert.equal(value, 42);
+  assert.equal(clock.timers, 0);
+});
+
+test('work that cannot be cancelled is answered at the deadline with the given error, and may fail later unheard', async () => {
+  const clock = new FakeClock();
+  let fail: (error: Error) => void = () => undefined;
+  const uncancellable = new Promise<never>((_resolve, reject) => {
+    fail = reject;
+  });
+  const result = withDeadline(() => uncancellable, {
+    timeoutMs: 1_000,
+    clock,
+    onTimeout: () => new Error('no answer within 1000 ms'),
+  });
+  const settled = result.then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
+  await clock.advance(1_000);
+  assert.equal(((await settled) as Error).message, 'no answer within 1000 ms');
+  assert.equal(clock.timers, 0);
+  // An unhandled rejection would fail the test run.
+  fail(new Error('the abandoned call gave up'));
+  await settle();
+});
+
+test('a parent that aborts answers uncancellable work at once with its reason', async () => {
+  const clock = new FakeClock();
+  const parent = new AbortController();
+  const result = withDeadline(never, { timeoutMs: 60_000, parent: parent.signal, clock });
+  const settled = result.then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
+  parent.abort(new Error('lost leadership'));
+  assert.equal(((await settled) as Error).message, 'lost leadership');
   assert.equal(clock.timers, 0);
 });
