@@ -7,7 +7,7 @@ import { rfc3339, type EventInput } from '../runtime/index.js';
 import { sendFailed, verdict, type Assessment, type Failure } from './assessment.js';
 import { describePlace } from './claims.js';
 import { howToLetGo, type CleanupPlan, type Plan, type Send, type StepName } from './plan.js';
-import { jittered, nextRunInMs, type Progress } from './schedule.js';
+import { nextHeartbeatAt, nextRunInMs, type Progress } from './schedule.js';
 import type { TopicVerdict } from './topic-check.js';
 
 /** A step that failed, classified. */
@@ -79,7 +79,7 @@ export function reportSends(input: SendReportInput): Report {
       progress = {
         ...progress,
         lastAckAt: at,
-        nextHeartbeatAt: at + jittered(timing.heartbeatIntervalMs, input.random),
+        nextHeartbeatAt: nextHeartbeatAt(at, timing.heartbeatIntervalMs, input.random),
       };
       const stored = lastHeartbeatTime === undefined ? 0 : Date.parse(lastHeartbeatTime);
       if (at - stored >= input.heartbeatStatusPeriodMs) lastHeartbeatTime = rfc3339(new Date(at));

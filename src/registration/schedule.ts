@@ -57,9 +57,23 @@ export function heartbeatDue(progress: Progress, timing: Timing, now: number): b
   return timing.heartbeatEnabled && now >= (progress.nextHeartbeatAt ?? now);
 }
 
-/** The interval, spread by ±10% so that objects created together do not beat in lockstep. */
-export function jittered(intervalMs: number, random: () => number = Math.random): number {
-  return Math.round(intervalMs * (0.9 + 0.2 * random()));
+/**
+ * Heartbeats fall due on whole ticks: those due in the same tick leave in one produce request (the producer sends
+ * what queued up while a request was in flight), instead of one request each. A beat is at most a tick late.
+ */
+const HEARTBEAT_TICK_MS = 1_000;
+
+/**
+ * When the heartbeat after one acknowledged at `ackAt` is due: the interval on, spread by ±10% so that objects
+ * created together do not beat in lockstep, then up to the next tick.
+ */
+export function nextHeartbeatAt(
+  ackAt: number,
+  intervalMs: number,
+  random: () => number = Math.random,
+): number {
+  const at = ackAt + Math.round(intervalMs * (0.9 + 0.2 * random()));
+  return Math.ceil(at / HEARTBEAT_TICK_MS) * HEARTBEAT_TICK_MS;
 }
 
 /** How long until something is due again. */

@@ -1,7 +1,7 @@
 // What the Kafka integration tests share: topics of their own, an independent consumer to read records back, and a
 // client factory that counts the kafkajs producers the pool creates and closes.
 import { readFileSync } from 'node:fs';
-import type { KafkaConfig } from 'kafkajs';
+import type { Admin, KafkaConfig } from 'kafkajs';
 import { createKafkajsClient, type CreateKafkaClient, type KafkaClient } from '../../../src/kafka/client.js';
 import type { KafkaConnection } from '../../../src/kafka/index.js';
 import { plainKafka, toReadRecord, type ReadRecord } from '../../support/kafka-records.js';
@@ -31,7 +31,6 @@ export async function createTopic(
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
       topics: [
         {
           topic,
@@ -40,10 +39,29 @@ export async function createTopic(
         },
       ],
     });
+    await waitForLeaders(admin, topic, numPartitions);
   } finally {
     await admin.disconnect();
   }
   return topic;
+}
+
+/**
+ * Until every partition of the new topic has a leader. Not kafkajs's `waitForLeaders`: it retries only
+ * LEADER_NOT_AVAILABLE, while a KRaft broker under load may still answer UNKNOWN_TOPIC_OR_PARTITION for a topic it
+ * has just created (seen failing a cold CI run).
+ */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const led = await admin.fetchTopicMetadata({ topics: [topic] }).then(
+      ({ topics }) => topics[0]?.partitions.filter((partition) => partition.leader >= 0).length ?? 0,
+      () => 0,
+    );
+    if (led === partitions) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Reads the first `count` records of `topic` with a consumer group of its own, as the control plane would. */

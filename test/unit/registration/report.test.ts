@@ -67,7 +67,7 @@ test('a registration and a heartbeat acknowledged: Progress, status fields, True
     place: planned.place.key,
     lastRegisteredAt: NOW,
     lastAckAt: NOW + 10,
-    nextHeartbeatAt: NOW + 10 + 30_000,
+    nextHeartbeatAt: NOW + 31_000, // ack at NOW + 10, 30 s on, up to the next whole second
     position: { topic: 'cluster.registry', partition: 0, offset: '5', kafka: reg.spec.kafka },
   });
   assert.deepEqual(report.fields, {
@@ -85,7 +85,7 @@ test('a registration and a heartbeat acknowledged: Progress, status fields, True
     report.events.map((event) => `${event.type} ${event.reason}: ${event.note}`),
     ['Normal Registered: registered at topic cluster.registry on kafka.example.com:9092 (first)'],
   );
-  assert.equal(report.requeueAfterMs, 30_000, 'the next heartbeat');
+  assert.equal(report.requeueAfterMs, 30_990, 'the next heartbeat, on its tick');
 });
 
 test('a heartbeat failing after the registration was acknowledged keeps the Progress and fails the run', () => {

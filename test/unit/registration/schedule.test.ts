@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   heartbeatDue,
-  jittered,
+  nextHeartbeatAt,
   nextRunInMs,
   registrationDue,
   STALE_WINDOW_MS,
@@ -50,14 +50,29 @@ test('heartbeats: at once after a registration, then at the scheduled time, neve
   assert.equal(heartbeatDue(progress(), { ...timing, heartbeatEnabled: false }, 2_000_000), false);
 });
 
-test('jitter stays within ±10% and the next run is the earliest of heartbeat and re-assert', () => {
+test('the next heartbeat: the interval ±10% on, on a whole tick; the next run is the earliest of heartbeat and re-assert', () => {
   assert.equal(
-    jittered(30_000, () => 0),
-    27_000,
+    nextHeartbeatAt(1_000_000, 30_000, () => 0),
+    1_027_000,
   );
   assert.equal(
-    jittered(30_000, () => 1),
-    33_000,
+    nextHeartbeatAt(1_000_000, 30_000, () => 1),
+    1_033_000,
+  );
+  assert.equal(
+    nextHeartbeatAt(1_000_001, 30_000, () => 0.5),
+    1_031_000,
+    'up to the next tick',
+  );
+  assert.equal(
+    nextHeartbeatAt(1_000_400, 30_000, () => 0.5),
+    1_031_000,
+    'objects acknowledged apart beat together',
+  );
+  assert.equal(
+    nextHeartbeatAt(1_000_000, 30_000, () => 0.5),
+    1_030_000,
+    'a beat on a tick stays there',
   );
   assert.equal(nextRunInMs(progress(), timing, 1_010_000), 20_000);
   assert.equal(nextRunInMs(progress(), { ...timing, heartbeatEnabled: false }, 1_010_000), 590_000);
