@@ -2,9 +2,15 @@
 // The tests whose outcome depends on the broker run again on the other Kafka line, against a broker of its own
 // beside the same API server.
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { downAll, Environment, externalEnvironment, type EnvVars } from './testenv/environment.js';
+import {
+  downAll,
+  Environment,
+  externalEnvironment,
+  inFreshState,
+  type EnvVars,
+} from './testenv/environment.js';
 import { defaultStateDir, repoRoot } from './testenv/paths.js';
 import { KAFKA } from './testenv/kafka.js';
 import { defaultKafkaVersion, kafkaVersion, kafkaVersions, type KafkaVersion } from './testenv/versions.js';
@@ -87,17 +93,7 @@ async function main(): Promise<number> {
   if (external !== undefined) return runNodeTests(external.TESTENV_NODE ?? process.execPath, files, external);
   // A run of its own, from empty data, inside .testenv so that `testenv down` also finds it.
   const stateDir = join(defaultStateDir(), 'test-run');
-  const teardown = async () => {
-    await downAll(stateDir);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void teardown().finally(() => process.exit(130));
-    });
-  }
-  try {
-    await downAll(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
+  return inFreshState(stateDir, async () => {
     // test/cluster runs pods, on an environment of its own with a node (hack/testenv/node), after the others:
     // their shared API server stays as envtest has it (no nodes, no controllers adding objects to namespaces).
     // TESTENV_NODE=0 leaves the node out, and those tests skip.
@@ -143,9 +139,7 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`\ntest: ${results.join('; ')}\n`);
     return code;
-  } finally {
-    await teardown();
-  }
+  });
 }
 
 main().then(

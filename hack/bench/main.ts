@@ -5,7 +5,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CRD_NAME } from '../../src/api/constants.js';
 import { CRD_FILE } from '../../src/api/crd.js';
-import { downAll, Environment, readEnvFile, type EnvVars } from '../testenv/environment.js';
+import { Environment, inFreshState, readEnvFile, type EnvVars } from '../testenv/environment.js';
 import { ETCD } from '../testenv/etcd.js';
 import { KAFKA } from '../testenv/kafka.js';
 import { KUBE_APISERVER } from '../testenv/kube.js';
@@ -334,25 +334,13 @@ async function main(): Promise<number> {
     await run(args, readEnvFile(args.useEnv), outDir, samplesFile, reportPath);
     return 0;
   }
-  const teardown = async (): Promise<void> => {
-    await downAll(stateDir);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void teardown().finally(() => process.exit(130));
-    });
-  }
-  try {
-    await downAll(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
+  return inFreshState(stateDir, async () => {
     log(`starting the environment in ${stateDir}`);
     // The node only when a section runs pods: it takes a minute to start and cores while it runs.
     const env = await Environment.up(stateDir, { node: args.sections.includes('pod') });
     await run(args, env.vars(), outDir, samplesFile, reportPath);
     return 0;
-  } finally {
-    await teardown();
-  }
+  });
 }
 
 main().then(

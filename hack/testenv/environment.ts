@@ -242,6 +242,28 @@ export class Environment {
   }
 }
 
+/**
+ * Runs `work` on an empty state directory (whatever an earlier run left there stopped and removed) and stops
+ * everything it started afterwards, also on SIGINT and SIGTERM: `npm test` and `npm run bench` each run this way.
+ */
+export async function inFreshState<T>(stateDir: string, work: () => Promise<T>): Promise<T> {
+  const teardown = async (): Promise<void> => {
+    await downAll(stateDir);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void teardown().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await downAll(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
+    return await work();
+  } finally {
+    await teardown();
+  }
+}
+
 /** Stops every recorded process under a state directory; returns what it stopped. */
 export async function downAll(stateDir: string): Promise<string[]> {
   const records = allRecords(stateDir);
