@@ -91,10 +91,7 @@ export class ProducerPool implements KafkaTransport {
 
   acquire(owner: string, conn: KafkaConnection): ProducerHandle {
     if (this.closed) throw new Error('the producer pool is closed');
-    const problems = connectionProblems(conn);
-    if (problems.length > 0)
-      throw new KafkaFailure(KafkaFailureReason.InvalidConfiguration, problems.join('; '));
-    const id = connectionId(conn);
+    const id = checkedId(conn);
     const previous = this.ownerOf.get(owner);
     if (previous !== id) {
       let entry = this.entries.get(id);
@@ -119,8 +116,10 @@ export class ProducerPool implements KafkaTransport {
           signal: options.signal,
         });
       },
-      describeTopic: (topic, options) => this.describeTopic(conn, topic, options),
-      createTopics: (topics, options) => this.createTopics(conn, topics, options),
+      describeTopic: (topic, options = {}) =>
+        topicAdmin.describeTopic(this.adminContext(conn, id), topic, this.adminOptions(options)),
+      createTopics: (topics, options = {}) =>
+        topicAdmin.createTopics(this.adminContext(conn, id), topics, this.adminOptions(options)),
       release: () => {
         if (!held()) return Promise.resolve();
         this.ownerOf.delete(owner);
@@ -134,7 +133,11 @@ export class ProducerPool implements KafkaTransport {
     topic: string,
     options: CallOptions = {},
   ): Promise<TopicDescription> {
-    return topicAdmin.describeTopic(this.adminContext(conn), topic, this.adminOptions(options));
+    return topicAdmin.describeTopic(
+      this.adminContext(conn, checkedId(conn)),
+      topic,
+      this.adminOptions(options),
+    );
   }
 
   async createTopics(
@@ -142,7 +145,11 @@ export class ProducerPool implements KafkaTransport {
     topics: readonly TopicRequest[],
     options: CallOptions = {},
   ): Promise<TopicCreation[]> {
-    return topicAdmin.createTopics(this.adminContext(conn), topics, this.adminOptions(options));
+    return topicAdmin.createTopics(
+      this.adminContext(conn, checkedId(conn)),
+      topics,
+      this.adminOptions(options),
+    );
   }
 
   /** What is open now, for logs, metrics and tests. */
@@ -199,15 +206,20 @@ export class ProducerPool implements KafkaTransport {
     return this.createClient(kafkaClientConfig(conn, this.tuning, logCreator, this.kafkaLogLevel));
   }
 
-  private adminContext(conn: KafkaConnection) {
-    const problems = connectionProblems(conn);
-    if (problems.length > 0)
-      throw new KafkaFailure(KafkaFailureReason.InvalidConfiguration, problems.join('; '));
+  private adminContext(conn: KafkaConnection, id: string) {
     const trail = new ErrorTrail();
-    return { client: this.newClient(conn, connectionId(conn), trail), conn, trail };
+    return { client: this.newClient(conn, id, trail), conn, trail };
   }
 
   private adminOptions(options: CallOptions) {
     return { deadlineMs: options.deadlineMs ?? this.defaultDeadlineMs, signal: options.signal };
   }
+}
+
+/** The connection's id once its settings are checked: invalid settings are a classified failure, not a client. */
+function checkedId(conn: KafkaConnection): string {
+  const problems = connectionProblems(conn);
+  if (problems.length > 0)
+    throw new KafkaFailure(KafkaFailureReason.InvalidConfiguration, problems.join('; '));
+  return connectionId(conn);
 }
