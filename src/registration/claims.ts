@@ -67,8 +67,8 @@ function older(a: Claim, b: Claim): boolean {
 /**
  * Every object's clientId, place and Secrets, kept up to date from the informer's events (from its first list on)
  * with the parse ParsedRegistrations made of each version: finding a rival, or the objects a changed Secret
- * concerns, is a map lookup rather than parsing every object. As a controller watch, it re-runs the objects that share a clientId with one
- * that changed: they decide together who holds it.
+ * concerns, is a map lookup rather than parsing every object. As a controller watch, it re-runs the objects that
+ * share a clientId with one that changed: they decide together who holds it.
  */
 export class ClaimIndex implements Watch {
   private readonly byKey = new Map<string, Claim>();
