@@ -3,14 +3,17 @@
 // candidate's own clock from when it last saw the lease change (so clock skew between nodes does not matter).
 // The leader renews every retry period; if it cannot renew within the renew deadline (shorter than the lease, so
 // it stops before anyone else may start) it has lost, and says so at once. Released on shutdown, by emptying the
-// holder, so a standby takes over at its next retry instead of waiting out the lease.
+// holder; a standby watches the lease while it waits and takes a released one at once, before a replacement pod
+// that starts meanwhile can race it (and without a watch, at its next retry instead of waiting out the lease).
 import { isAborted, linkSignals } from './abort.js';
 import { systemClock, sleep, type Clock } from './clock.js';
 import type { Random } from './backoff.js';
 import { isConflict, type KubeClient } from './kube/client.js';
 import type { KubeObject } from './kube/object.js';
+import { resourcePath } from './kube/resource.js';
 import { ResourceApi } from './kube/resource-api.js';
 import { microTime } from './kube/time.js';
+import { watchOnce } from './informer/watch.js';
 import type { Logger } from '../observability/logger.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 
@@ -32,6 +35,11 @@ export interface LeaseStore {
   create(lease: Lease, signal: AbortSignal): Promise<Lease>;
   /** Fails unless `lease.metadata.resourceVersion` is current. */
   replace(lease: Lease, signal: AbortSignal): Promise<Lease>;
+  /**
+   * Calls `onChange` with each version after `resourceVersion` (undefined once deleted) until `signal` aborts or
+   * the server ends the watch, then resolves; rejects if the watch fails.
+   */
+  watch(resourceVersion: string, signal: AbortSignal, onChange: (lease: Lease | undefined) => void): Promise<void>;
 }
 
 const leaseType = {
@@ -48,6 +56,25 @@ export function apiLeaseStore(client: KubeClient, namespace: string, name: strin
     get: (signal) => api.get({ namespace, name }, signal),
     create: (lease, signal) => api.create(lease, signal),
     replace: (lease, signal) => api.replace(lease, signal),
+    async watch(resourceVersion, signal, onChange) {
+      const end = await watchOnce(client, {
+        path: resourcePath(leaseType, { namespace }),
+        resourceVersion,
+        fieldSelector: `metadata.name=${name}`,
+        timeoutSeconds: 300,
+        connectTimeoutMs: 10_000,
+        inactivityTimeoutMs: 180_000,
+        signal,
+        clock: systemClock,
+        onConnected: () => undefined,
+        onEvent: (event) => {
+          if (event.type === 'BOOKMARK') return;
+          onChange(event.type === 'DELETED' ? undefined : (event.object as Lease));
+        },
+      });
+      if (end.reason === 'error') throw end.error;
+      if (end.reason === 'gone' || end.reason === 'stalled') throw new Error(`lease watch ${end.reason}`);
+    },
   };
 }
 
@@ -85,6 +112,11 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private observed: { spec: string; at: number } | undefined;
+  /** The lease's resourceVersion last seen, where a standby's watch starts. */
+  private seenVersion: string | undefined;
+  /** Set by the watch when the lease is free; a waiting standby then tries at once. */
+  private freed = false;
+  private wake: (() => void) | undefined;
   private leading = false;
 
   constructor(
@@ -115,11 +147,19 @@ export class LeaderElector {
    * `signal` aborts ('stopped'). Renewal goes on until then, so stop the work first and this afterwards.
    */
   async run(signal: AbortSignal, onStartedLeading: () => void): Promise<ElectionEnd> {
+    this.freed = false;
+    const campaignOver = new AbortController();
+    const campaign = linkSignals(signal, campaignOver.signal);
+    let watching: Promise<void> | undefined;
     while (!signal.aborted) {
       if ((await this.attempt(signal, this.retryPeriodMs)) === 'held') break;
-      // Jittered downwards only, so that a takeover never waits more than a retry period past expiry.
-      await sleep(this.clock, this.retryPeriodMs * (1 - 0.2 * this.random()), signal);
+      // From the version the first attempt saw.
+      watching ??= this.watchForRelease(campaign.signal);
+      await this.untilNextTry(signal);
     }
+    campaignOver.abort();
+    campaign.dispose();
+    await watching;
     if (isAborted(signal)) return 'stopped';
     this.setLeading(true);
     this.log.info('became leader');
@@ -173,6 +213,50 @@ export class LeaderElector {
     }
   }
 
+  /** A retry period, jittered downwards only (a takeover never waits more than one past expiry), or until freed. */
+  private async untilNextTry(signal: AbortSignal): Promise<void> {
+    if (this.freed) {
+      this.freed = false;
+      return;
+    }
+    const woken = new AbortController();
+    const waiting = linkSignals(signal, woken.signal);
+    this.wake = () => {
+      woken.abort();
+    };
+    await sleep(this.clock, this.retryPeriodMs * (1 - 0.2 * this.random()), waiting.signal);
+    this.wake = undefined;
+    this.freed = false;
+    waiting.dispose();
+  }
+
+  /**
+   * While campaigning: watches the lease from the version last seen and wakes the campaign when it is freed. A
+   * watch that fails (refused by RBAC, 410, the server away) is retried a retry period later; meanwhile the
+   * campaign's own retries go on, so nothing depends on it.
+   */
+  private async watchForRelease(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const from = this.seenVersion;
+      if (from === undefined) {
+        await sleep(this.clock, this.retryPeriodMs, signal);
+        continue;
+      }
+      try {
+        await this.deps.store.watch(from, signal, (lease) => {
+          this.seenVersion = lease?.metadata.resourceVersion ?? from;
+          if ((lease?.spec?.holderIdentity ?? '') !== '') return;
+          this.freed = true;
+          this.wake?.();
+        });
+      } catch (error) {
+        if (!isAborted(signal)) this.log.debug('lease watch failed; trying at each retry', { error });
+        this.seenVersion = undefined;
+        await sleep(this.clock, this.retryPeriodMs, signal);
+      }
+    }
+  }
+
   private setLeading(leading: boolean): void {
     this.leading = leading;
     this.deps.metrics.leaderElectionMasterStatus.set({ name: this.options.name }, leading ? 1 : 0);
@@ -218,6 +302,7 @@ export class LeaderElector {
       return 'held';
     }
     const current = lease.spec ?? {};
+    this.seenVersion = lease.metadata.resourceVersion;
     this.observe(current, now);
     const holder = current.holderIdentity ?? '';
     const durationMs = (current.leaseDurationSeconds ?? 0) * 1000;

@@ -28,6 +28,7 @@ export interface WatchOptions {
   path: string;
   resourceVersion: string;
   labelSelector?: string;
+  fieldSelector?: string;
   /** Asked of the server, which then closes the watch cleanly. */
   timeoutSeconds: number;
   connectTimeoutMs: number;
@@ -77,6 +78,7 @@ export async function watchOnce(client: KubeClient, options: WatchOptions): Prom
     allowWatchBookmarks: true,
     timeoutSeconds: options.timeoutSeconds,
     labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
   };
   let response;
   try {

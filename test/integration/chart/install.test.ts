@@ -59,6 +59,7 @@ test('helm install, and least-privilege rights checked with the ServiceAccount t
       ['create', 'leases.coordination.k8s.io', namespace],
       ['get', `leases.coordination.k8s.io/${fullname}`, namespace],
       ['update', `leases.coordination.k8s.io/${fullname}`, namespace],
+      ['watch', `leases.coordination.k8s.io/${fullname}`, namespace],
     ];
     const denied: Question[] = [
       ['get', 'secrets', 'default'],
@@ -77,6 +78,7 @@ test('helm install, and least-privilege rights checked with the ServiceAccount t
       ['create', 'events', 'default'],
       ['delete', 'events.events.k8s.io', 'default'],
       ['list', 'leases.coordination.k8s.io', namespace],
+      ['watch', 'leases.coordination.k8s.io', namespace],
       ['update', 'leases.coordination.k8s.io/someone-else', namespace],
       ['create', 'leases.coordination.k8s.io', 'default'],
       ['create', 'customresourcedefinitions.apiextensions.k8s.io'],

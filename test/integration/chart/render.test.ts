@@ -150,7 +150,7 @@ test('the operator is granted exactly what it uses: nothing cluster-wide on Secr
       apiGroups: ['coordination.k8s.io'],
       resources: ['leases'],
       resourceNames: ['reg-cluster-registry-operator'],
-      verbs: ['get', 'update'],
+      verbs: ['get', 'update', 'watch'],
     },
     { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
   ]);

@@ -10,6 +10,7 @@ import { captureLogger } from './helpers.js';
 class MemoryLeaseStore implements LeaseStore {
   lease: Lease | undefined;
   private version = 0;
+  private readonly watchers = new Set<(lease: Lease | undefined) => void>();
   down = false;
 
   get(): Promise<Lease | undefined> {
@@ -30,12 +31,36 @@ class MemoryLeaseStore implements LeaseStore {
     return this.store(lease);
   }
 
+  /** As the API server's watch: every version after `resourceVersion`, the one stored first if it is newer. */
+  watch(
+    resourceVersion: string,
+    signal: AbortSignal,
+    onChange: (lease: Lease | undefined) => void,
+  ): Promise<void> {
+    if (this.down) return Promise.reject(new Error('connection refused'));
+    if (this.lease !== undefined && Number(this.lease.metadata.resourceVersion) > Number(resourceVersion)) {
+      onChange(structuredClone(this.lease));
+    }
+    return new Promise((resolve) => {
+      this.watchers.add(onChange);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.watchers.delete(onChange);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
   private store(lease: Lease): Promise<Lease> {
     this.version += 1;
     this.lease = {
       ...structuredClone(lease),
       metadata: { ...lease.metadata, resourceVersion: `${this.version}` },
     };
+    for (const watcher of this.watchers) watcher(structuredClone(this.lease));
     return Promise.resolve(structuredClone(this.lease));
   }
 }
@@ -81,20 +106,41 @@ test('exactly one candidate leads; the other takes over within lease plus retry 
   await b.end;
 });
 
-test('a released lease is taken at the next retry', async () => {
-  const clock = new FakeClock();
-  const store = new MemoryLeaseStore();
+/** a leads and b stands by; after `afterMs`, a stops and releases the lease. */
+async function releasedAfter(afterMs: number, store: MemoryLeaseStore, clock: FakeClock) {
   const a = candidate('a', store, clock);
   await settle();
   const b = candidate('b', store, clock);
-  await clock.advance(5_000);
+  await clock.advance(afterMs);
   a.stop.abort();
   await a.end;
   const releasedAt = clock.now();
   await a.elector.release();
   assert.equal(store.lease?.spec?.holderIdentity, undefined);
+  return { b, releasedAt };
+}
+
+test('a released lease is taken as soon as the standby sees the release, not at its next retry', async () => {
+  const clock = new FakeClock();
+  const store = new MemoryLeaseStore();
+  // Released before the standby's first retry: it watches from its first attempt on.
+  const { b, releasedAt } = await releasedAfter(1_100, store, clock);
+  // A replacement starting now would race the standby at its next retry; the standby, watching, is first.
+  await settle();
+  assert.equal(b.ledAt(), releasedAt);
+  assert.equal(store.lease?.spec?.holderIdentity, 'b');
+  b.stop.abort();
+  await b.end;
+});
+
+test('without a watch (refused, or the store down) a released lease is taken at the next retry', async () => {
+  const clock = new FakeClock();
+  const store = new MemoryLeaseStore();
+  store.watch = () => Promise.reject(new KubeApiError(403, 'Forbidden', 'cannot watch leases'));
+  const { b, releasedAt } = await releasedAfter(5_100, store, clock);
   await clock.advance(5_000);
-  assert.ok((b.ledAt() ?? Infinity) - releasedAt <= timing.retryPeriodMs);
+  const takeover = (b.ledAt() ?? Infinity) - releasedAt;
+  assert.ok(takeover > 0 && takeover <= timing.retryPeriodMs, `took over after ${takeover} ms`);
   b.stop.abort();
   await b.end;
 });
