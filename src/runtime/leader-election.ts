@@ -39,7 +39,11 @@ export interface LeaseStore {
    * Calls `onChange` with each version after `resourceVersion` (undefined once deleted) until `signal` aborts or
    * the server ends the watch, then resolves; rejects if the watch fails.
    */
-  watch(resourceVersion: string, signal: AbortSignal, onChange: (lease: Lease | undefined) => void): Promise<void>;
+  watch(
+    resourceVersion: string,
+    signal: AbortSignal,
+    onChange: (lease: Lease | undefined) => void,
+  ): Promise<void>;
 }
 
 const leaseType = {
