@@ -75,14 +75,17 @@ function frameName(frame: CallFrame): string {
  * Self time per node: each sample is charged the time until the next sample (the last one the mean interval).
  * Profiles without samples fall back to hit counts spread evenly over the profile's duration.
  */
-function selfTimes(profile: CpuProfile): Map<number, number> {
+function selfTimes(profile: CpuProfile, fromUs: number, toUs: number): Map<number, number> {
   const times = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   const totalUs = profile.endTime - profile.startTime;
   if (samples.length > 0 && deltas.length === samples.length) {
     const meanUs = totalUs / samples.length;
+    let at = profile.startTime;
     for (let i = 0; i < samples.length; i++) {
+      at += deltas[i] ?? 0;
+      if (at < fromUs || at > toUs) continue;
       const id = samples[i] ?? 0;
       const us = i + 1 < deltas.length ? Math.max(deltas[i + 1] ?? 0, 0) : meanUs;
       times.set(id, (times.get(id) ?? 0) + us / 1000);
@@ -103,13 +106,23 @@ function top(map: Map<string, number>, totalMs: number, limit: number): SelfTime
     .map(([name, ms]) => ({ name, ms, percent: totalMs > 0 ? (ms / totalMs) * 100 : 0 }));
 }
 
-export function summarizeProfile(profile: CpuProfile, limit = 15): ProfileSummary {
+/** A part of a profile, in milliseconds from its start: a phase whose setup and teardown would swamp it. */
+export interface ProfileWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+export function summarizeProfile(profile: CpuProfile, limit = 15, window?: ProfileWindow): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const functions = new Map<string, number>();
   const packages = new Map<string, number>();
   let totalMs = 0;
   let idleMs = 0;
-  for (const [id, ms] of selfTimes(profile)) {
+  const [fromUs, toUs] =
+    window === undefined
+      ? [profile.startTime, profile.endTime]
+      : [profile.startTime + window.fromMs * 1000, profile.startTime + window.toMs * 1000];
+  for (const [id, ms] of selfTimes(profile, fromUs, toUs)) {
     const node = byId.get(id);
     if (node === undefined) continue;
     totalMs += ms;

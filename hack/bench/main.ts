@@ -23,7 +23,7 @@ import { machine } from './machine.js';
 import { benchOldWay } from './oldway.js';
 import { benchPod, type BenchNode } from './pod.js';
 import { prepareOperator } from './operator.js';
-import { profilePhase, type ProfiledPhase } from './profile.js';
+import { profiledPhase, profilePhase, type ProfiledPhase } from './profile.js';
 import { RecordWatch } from './records.js';
 import { writeReport } from './report.js';
 import { judgeTargets, SECTIONS, type Results, type Section } from './results.js';
@@ -32,7 +32,7 @@ import { benchSize } from './size.js';
 import { preparePeer } from './peer.js';
 import { benchSteady } from './steady.js';
 import { summarizeSections, type SampledSections } from './summary.js';
-import { benchVersus } from './versus.js';
+import { benchVersus, judgeVersus } from './versus.js';
 
 interface Args {
   quick: boolean;
@@ -44,6 +44,8 @@ interface Args {
   profileAll: boolean;
   /** Only rewrite the report (and the plots whose samples the run's folder holds) from results.json: nothing measured. */
   reportOnly: boolean;
+  /** Only take this phase's profile: no section measured. */
+  profileOnly?: ProfiledPhase;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -55,13 +57,14 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--profile-all') args.profileAll = true;
     else if (arg === '--report-only') args.reportOnly = true;
     else if (arg === '--use-env') args.useEnv = argv[++i];
+    else if (arg === '--profile-only') args.profileOnly = profiledPhase(argv[++i]);
     else if ((SECTIONS as readonly string[]).includes(arg)) args.sections.push(arg as Section);
     else
       throw new Error(
-        `unknown argument ${arg}: use --quick, --no-profile, --profile-all, --report-only, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
+        `unknown argument ${arg}: use --quick, --no-profile, --profile-all, --profile-only PHASE, --report-only, --use-env FILE, or sections ${SECTIONS.join(' ')}`,
       );
   }
-  if (args.sections.length === 0) args.sections = [...SECTIONS];
+  if (args.sections.length === 0 && args.profileOnly === undefined) args.sections = [...SECTIONS];
   return args;
 }
 
@@ -92,6 +95,10 @@ function phasesToProfile(results: Results, ran: Section[], all: boolean): Profil
     const section: Section = target.profile === 'scale-1000' ? 'scale' : target.profile;
     if (ran.includes(section) || (target.id === 'rss-1000' && ran.includes('steady')))
       phases.add(target.profile);
+  }
+  if (results.versus !== undefined && ran.includes('versus')) {
+    for (const row of judgeVersus(results.versus))
+      if (row.profile !== undefined && (row.met === false || all)) phases.add(row.profile);
   }
   return [...phases];
 }
@@ -174,7 +181,9 @@ async function run(
     log,
   };
   try {
-    const needsOperator = args.sections.some((s) => s !== 'oldway' && s !== 'size' && s !== 'apiclient');
+    const needsOperator =
+      args.profileOnly !== undefined ||
+      args.sections.some((s) => s !== 'oldway' && s !== 'size' && s !== 'apiclient');
     if (needsOperator) {
       try {
         ctx.operator = await prepareOperator(log);
@@ -239,7 +248,11 @@ async function run(
       save();
     }
     if (args.profile && ctx.operator !== undefined) {
-      for (const phase of phasesToProfile(results, args.sections, args.profileAll)) {
+      const phases =
+        args.profileOnly === undefined
+          ? phasesToProfile(results, args.sections, args.profileAll)
+          : [args.profileOnly];
+      for (const phase of phases) {
         log(`profiling ${phase} (a target was missed)`);
         try {
           const profile = await profilePhase(ctx, phase);

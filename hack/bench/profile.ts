@@ -5,13 +5,22 @@ import { join } from 'node:path';
 import { imageNodeFlags } from '../bundle.js';
 import { benchColdStart } from './coldstart.js';
 import { requireNodeOperator, type BenchContext } from './context.js';
-import { isCpuProfile, summarizeProfile, type ProfileSummary } from './cpuprofile.js';
+import { isCpuProfile, summarizeProfile, type ProfileSummary, type ProfileWindow } from './cpuprofile.js';
 import { isHeapSnapshot, summarizeHeap, type HeapSummary } from './heapsnapshot.js';
+import { benchSteady } from './steady.js';
 import { benchLatency } from './latency.js';
 import type { OperatorProcess } from './operator.js';
 import { scaleOnce } from './scale.js';
 
-export type ProfiledPhase = 'latency' | 'scale-1000' | 'coldstart';
+const PROFILED_PHASES = ['latency', 'scale-1000', 'steady', 'coldstart'] as const;
+export type ProfiledPhase = (typeof PROFILED_PHASES)[number];
+
+export function profiledPhase(name: string | undefined): ProfiledPhase {
+  const phase = PROFILED_PHASES.find((p) => p === name);
+  if (phase === undefined)
+    throw new Error(`no phase ${String(name)}: profile one of ${PROFILED_PHASES.join(' ')}`);
+  return phase;
+}
 
 export interface PhaseProfile {
   phase: ProfiledPhase;
@@ -74,13 +83,13 @@ async function heapSnapshot(operator: OperatorProcess, dir: string): Promise<Hea
   return undefined;
 }
 
-function readProfiles(dir: string): ProfileSummary | undefined {
+function readProfiles(dir: string, window?: ProfileWindow): ProfileSummary | undefined {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   // The operator is one process: one profile; a second would be a child it spawned, which it does not.
   const file = files[0];
   if (file === undefined) return undefined;
   const parsed: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  return isCpuProfile(parsed) ? summarizeProfile(parsed, 15) : undefined;
+  return isCpuProfile(parsed) ? summarizeProfile(parsed, 15, window) : undefined;
 }
 
 export async function profilePhase(
@@ -95,6 +104,7 @@ export async function profilePhase(
   let run: string;
   let heap: HeapSummary | undefined;
   const memoryVariants: MemoryVariant[] = [];
+  let window: ProfileWindow | undefined;
   switch (phase) {
     case 'latency':
       await benchLatency(ctx, nodeArgs, ctx.quick ? 20 : 100);
@@ -133,12 +143,21 @@ export async function profilePhase(
       run = `${count} registrations created at once, then deleted`;
       break;
     }
+    case 'steady': {
+      // A shorter window than the section's (four rounds of heartbeats), summarised alone: not the creation before.
+      const seconds = ctx.quick ? 60 : 120;
+      const result = await benchSteady(ctx, nodeArgs, seconds, (measured) => {
+        window = measured;
+      });
+      run = `${String(result.count)} registrations heart-beating every ${String(result.intervalSeconds)} s, ${String(seconds)} s of it`;
+      break;
+    }
     case 'coldstart':
       await benchColdStart(ctx, nodeArgs, 1);
       run = 'one cold start up to the first registration, then shutdown';
       break;
   }
-  const summary = readProfiles(dir);
+  const summary = readProfiles(dir, window);
   if (summary === undefined) {
     ctx.log(`profile ${phase}: no .cpuprofile was written (did the operator exit cleanly on SIGTERM?)`);
     return undefined;

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { STAGE_NAMES } from './latency.js';
-import type { PhaseProfile } from './profile.js';
+import type { PhaseProfile, ProfiledPhase } from './profile.js';
 import { judgeTargets, type Results, type Target } from './results.js';
 import { growth, total, type Summary } from './stats.js';
 import type { SampledSections, ScalePointSummary } from './summary.js';
@@ -572,7 +572,8 @@ function profileTable(p: PhaseProfile, report: Report): void {
 
 function missesSection(r: Results, targets: Target[], report: Report): void {
   const missed = targets.filter((t) => t.met === false);
-  if (missed.length === 0) return;
+  const versusMissed = r.versus !== undefined && judgeVersus(r.versus).some((row) => row.met === false);
+  if (missed.length === 0 && !versusMissed) return;
   report.add('## Missed targets: profiles', '');
   const shown = new Set<string>();
   for (const t of missed) {
@@ -625,12 +626,23 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
         '',
       );
     }
-    if (profile === undefined) report.add('No profile was taken for this phase in the last run.', '');
-    else if (shown.has(t.profile)) report.add(`Profile: see above (${profile.run}).`, '');
-    else {
-      shown.add(t.profile);
-      profileTable(profile, report);
-    }
+    showProfile(r, t.profile, shown, report);
+  }
+  for (const row of r.versus === undefined ? [] : judgeVersus(r.versus)) {
+    if (row.met !== false || row.profile === undefined) continue;
+    report.add(`### Beside the Go peer, ${row.what}: ${n1(row.ratio, 2)}x (goal ${row.goal})`, '');
+    showProfile(r, row.profile, shown, report);
+  }
+}
+
+/** A phase's profile, once: later misses it explains point back to it. */
+function showProfile(r: Results, phase: ProfiledPhase, shown: Set<string>, report: Report): void {
+  const profile = r.profiles[phase];
+  if (profile === undefined) report.add('No profile was taken for this phase in the last run.', '');
+  else if (shown.has(phase)) report.add(`Profile: see above (${profile.run}).`, '');
+  else {
+    shown.add(phase);
+    profileTable(profile, report);
   }
 }
 

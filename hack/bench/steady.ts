@@ -3,6 +3,7 @@
 import { objectName, pool, requireOperator, sleep, type BenchContext } from './context.js';
 import { requestDelta } from './kube.js';
 import { OperatorProcess } from './operator.js';
+import type { ProfileWindow } from './cpuprofile.js';
 import { summarize, total, type Summary } from './stats.js';
 
 export interface SteadyResult {
@@ -23,14 +24,22 @@ export interface SteadyResult {
   samples: { t: number; cpuSeconds: number; rssBytes: number }[];
 }
 
-export async function benchSteady(ctx: BenchContext): Promise<SteadyResult> {
+export async function benchSteady(
+  ctx: BenchContext,
+  nodeArgs: string[] = [],
+  windowOverrideSeconds?: number,
+  /** Told the measured window, in milliseconds since the operator was started (to cut its profile to it). */
+  onWindow?: (window: ProfileWindow) => void,
+): Promise<SteadyResult> {
   const build = requireOperator(ctx);
   const count = ctx.quick ? 100 : 1000;
-  const windowSeconds = ctx.quick ? 60 : 300;
+  const windowSeconds = windowOverrideSeconds ?? (ctx.quick ? 60 : 300);
   const intervalSeconds = 30;
+  const spawnedAt = performance.now();
   const operator = await OperatorProcess.start(build, {
     kubeconfig: ctx.kubeconfig,
     namespace: ctx.namespace,
+    nodeArgs,
   });
   const names = Array.from({ length: count }, (_, i) => objectName('bench-steady', i));
   try {
@@ -48,6 +57,7 @@ export async function benchSteady(ctx: BenchContext): Promise<SteadyResult> {
     while (performance.now() < deadline) await sleep(Math.min(1000, deadline - performance.now()));
     const end = operator.sampler.sample();
     const w1 = performance.now();
+    onWindow?.({ fromMs: w0 - spawnedAt, toMs: w1 - spawnedAt });
     const after = await ctx.kube.requestCounters();
     const apiRequests = requestDelta(before, after, ownBefore, ctx.kube.ownSnapshot());
     const heartbeats = ctx.watch

@@ -5,6 +5,7 @@ import type { BenchContext } from './context.js';
 import { benchLatency, type LatencyResult } from './latency.js';
 import type { NodeOperatorBuild, PeerOperatorBuild } from './operator.js';
 import { MiB } from './proc.js';
+import type { ProfiledPhase } from './profile.js';
 import { scaleOnce, type ScalePoint } from './scale.js';
 import { summarize } from './stats.js';
 import { benchSteady, type SteadyResult } from './steady.js';
@@ -56,6 +57,8 @@ export interface VersusRow {
   goal: string;
   /** Undefined when there is no target or nothing to judge. */
   met?: boolean;
+  /** The phase of ours whose profile explains a miss. */
+  profile?: ProfiledPhase;
 }
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
@@ -85,7 +88,7 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
     what: string,
     values: Record<Contender, number[]>,
     format: (x: number) => string,
-    goal: { maxRatio?: number; maxOurs?: number; text: string },
+    goal: { maxRatio?: number; maxOurs?: number; text: string; profile?: ProfiledPhase },
   ): VersusRow => {
     const [ours, peer] = [mean(values.ours), mean(values.peer)];
     const ratio = ours !== undefined && peer !== undefined && peer > 0 ? ours / peer : undefined;
@@ -102,6 +105,7 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
       ...(ratio === undefined ? {} : { ratio }),
       goal: goal.text,
       ...(met === undefined ? {} : { met }),
+      ...(goal.profile === undefined ? {} : { profile: goal.profile }),
     };
   };
   const scale = (pick: (p: ScalePointSummary) => number | undefined) => ({
@@ -121,16 +125,13 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
       `${n} created at once: first create to the last register record`,
       scale((p) => p.allRegisteredMs),
       s,
-      {
-        maxRatio: 1.0,
-        text: '<= 1.0x',
-      },
+      { maxRatio: 1.0, text: '<= 1.0x', profile: 'scale-1000' },
     ),
     row(
       'operator CPU per registration',
       scale((p) => p.cpuMsPerRegistration),
       ms,
-      { maxRatio: 1.5, text: '<= 1.5x' },
+      { maxRatio: 1.5, text: '<= 1.5x', profile: 'scale-1000' },
     ),
     row(
       'RSS before the first object',
@@ -166,7 +167,7 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
       `${v.steady.ours.count.toLocaleString('en-US')} heart-beating every ${String(v.steady.ours.intervalSeconds)} s: CPU per minute`,
       both((x: SteadySummary) => x.cpuSecondsPerMinute, v.steady),
       (x) => `${x.toFixed(2)} s`,
-      { maxRatio: 1.5, text: '<= 1.5x' },
+      { maxRatio: 1.5, text: '<= 1.5x', profile: 'steady' },
     ),
     row(
       'heart-beating: RSS p50',
@@ -188,7 +189,7 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
       'one at a time, create to record: p99',
       both((x: LatencySummary) => x.registerSummary.p99, v.latency),
       ms,
-      { maxRatio: 1.0, text: '<= 1.0x' },
+      { maxRatio: 1.0, text: '<= 1.0x', profile: 'latency' },
     ),
   ];
 }

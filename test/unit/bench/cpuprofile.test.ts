@@ -54,6 +54,17 @@ describe('bench cpuprofile summary', () => {
     );
   });
 
+  it('summarises only the samples inside a window, when given one', () => {
+    // Samples fall at 0..9 ms: the window 4..6 ms holds three of them, all kafkajs's send.
+    const s = summarizeProfile(profile, 15, { fromMs: 4, toMs: 6 });
+    assert.equal(s.totalMs, 3);
+    assert.equal(s.busyMs, 3);
+    assert.deepEqual(
+      s.byPackage.map((p) => [p.name, p.ms]),
+      [['kafkajs', 3]],
+    );
+  });
+
   it('names packages, scoped ones and node internals', () => {
     assert.equal(
       packageOf(frame('x', 'file:///a/node_modules/@kubernetes/client-node/dist/x.js')),
