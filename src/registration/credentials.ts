@@ -36,11 +36,33 @@ export function referencedSecrets(kafka: KafkaSpec): string[] {
 
 const PEM = /-----BEGIN [A-Z0-9 ]+-----/;
 
+interface Resolution {
+  namespace: string;
+  /** The Secrets it read, as the cache held them (or not). */
+  read: (Secret | undefined)[];
+  result: ResolvedConnection;
+}
+
+// The last resolution of each spec.kafka (parsed once per object version), reused while the cache holds the very
+// same Secrets: a run (each heartbeat) then hands the pool the connection it already knows, and the pool computes
+// no connection id for it.
+const resolutions = new WeakMap<KafkaSpec, Resolution>();
+
+/** spec.kafka as a connection; the same one, not an equal copy, while neither the spec nor its Secrets change. */
 export function resolveConnection(
   kafka: KafkaSpec,
   secrets: Cache<Secret>,
   namespace: string,
 ): ResolvedConnection {
+  const read = referencedSecrets(kafka).map((name) => secrets.get(`${namespace}/${name}`));
+  const last = resolutions.get(kafka);
+  if (last?.namespace === namespace && last.read.every((secret, i) => secret === read[i])) return last.result;
+  const result = readConnection(kafka, secrets, namespace);
+  resolutions.set(kafka, { namespace, read, result });
+  return result;
+}
+
+function readConnection(kafka: KafkaSpec, secrets: Cache<Secret>, namespace: string): ResolvedConnection {
   const read = (name: string, key: string, what: string, pem = false): string => {
     const secret = secrets.get(`${namespace}/${name}`);
     if (secret === undefined) {

@@ -83,3 +83,18 @@ test('plaintext needs no Secret; a disabled tls block is plaintext', () => {
   assert.ok(resolved.ok);
   assert.equal(resolved.conn.tls, undefined);
 });
+
+test('the same spec with the same Secrets resolves to the same connection; a changed Secret to a new one', () => {
+  const spec: KafkaSpec = structuredClone(saslSsl);
+  const held = secrets({ ca: { 'ca.crt': PEM }, creds: { username: 'u', password: 'p' } });
+  const first = resolveConnection(spec, held, 'ops');
+  const again = resolveConnection(spec, held, 'ops');
+  assert.ok(first.ok && again.ok);
+  assert.equal(again.conn, first.conn);
+  const rotated = secrets({ ca: { 'ca.crt': PEM }, creds: { username: 'u', password: 'new' } });
+  const after = resolveConnection(spec, rotated, 'ops');
+  assert.ok(after.ok);
+  assert.equal(after.conn.sasl?.password, 'new');
+  const removed = resolveConnection(spec, secrets({ ca: { 'ca.crt': PEM } }), 'ops');
+  assert.equal(removed.ok, false);
+});
