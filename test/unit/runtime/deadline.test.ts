@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { DeadlineExceededError, withDeadline } from '../../../src/runtime/deadline.js';
 import { FakeClock, settle } from './fake-clock.js';
@@ -98,5 +99,37 @@ test('a parent that aborts answers uncancellable work at once with its reason', 
   );
   parent.abort(new Error('lost leadership'));
   assert.equal(((await settled) as Error).message, 'lost leadership');
+  assert.equal(clock.timers, 0);
+});
+
+test('work that settles leaves no listener on its parent signal, whichever way it ends', async () => {
+  const clock = new FakeClock();
+  const parent = new AbortController();
+  await withDeadline(() => Promise.resolve(1), { timeoutMs: 1_000, parent: parent.signal, clock });
+  await withDeadline(() => Promise.reject(new Error('failed')), {
+    timeoutMs: 1_000,
+    parent: parent.signal,
+    clock,
+  }).catch(() => undefined);
+  const late = withDeadline(never, { timeoutMs: 1_000, parent: parent.signal, clock }).catch(
+    (error: unknown) => error,
+  );
+  await clock.advance(1_000);
+  assert.ok((await late) instanceof DeadlineExceededError);
+  assert.equal(getEventListeners(parent.signal, 'abort').length, 0);
+  assert.equal(clock.timers, 0);
+});
+
+test('work that throws before returning a promise fails the call with its error', async () => {
+  const clock = new FakeClock();
+  await assert.rejects(
+    withDeadline(
+      () => {
+        throw new Error('bad input');
+      },
+      { timeoutMs: 1_000, clock },
+    ),
+    /bad input/,
+  );
   assert.equal(clock.timers, 0);
 });
