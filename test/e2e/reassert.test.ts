@@ -44,6 +44,11 @@ test('a consumer reading from the end sees the registration again within reasser
   const after = again.timestamp - first.timestamp;
   assert.ok(after >= 59_000 && after < 75_000, `re-asserted ${after} ms after the first registration`);
   assert.equal((JSON.parse(again.value ?? '{}') as { status?: string }).status, 'active');
-  // Never in a hot loop: exactly two registrations of the key so far.
+  // Never in a hot loop: exactly two registrations of the key so far. The tail reads on its own schedule, so it is
+  // waited for: the other consumer may have fetched the record first.
+  await tail.waitFor(
+    'the re-assertion',
+    (r) => r.key === name && r.partition === again.partition && r.offset === again.offset,
+  );
   assert.equal(tail.of(REGISTRY, name).filter((r) => r.value !== null).length, 2);
 });
