@@ -3,12 +3,10 @@
 // each acknowledgement or classified failure kept as a value; report them (report.ts, no I/O) in conditions, Events
 // and one status write, and say when to run next. The finalizer combinator frames it: nothing is sent before our
 // finalizer is on the object, and the finalizer goes only after the broker acknowledged the tombstone.
-import { ConditionReason, FINALIZER, type ClusterRegistration } from '../api/index.js';
-import type { KafkaTransport } from '../kafka/index.js';
+import { ConditionReason, FINALIZER } from '../api/index.js';
 import {
   finalizer,
   updateStatus,
-  type Cache,
   type EventInput,
   type Failpoint,
   type FinalizerApi,
@@ -19,15 +17,11 @@ import {
   type ResourceApi,
 } from '../runtime/index.js';
 import { everywhere, nextConditions } from './assessment.js';
-import type { ClaimIndex } from './claims.js';
 import type { ClusterFactsSource } from './cluster-facts.js';
-import { resolveConnection, type Secret } from './credentials.js';
 import { execute, type Executor } from './execute.js';
-import { plan, planCleanup, type Observation } from './plan.js';
-import { PlaceProducers } from './producers.js';
-import type { Registration } from './registrations.js';
+import { Observer, type Observed, type ObserverDeps } from './observe.js';
+import { plan, planCleanup } from './plan.js';
 import { reportCleanup, reportSends, type Executed, type Report } from './report.js';
-import type { Progress } from './schedule.js';
 import type { TopicCheck } from './topic-check.js';
 
 export interface RegistrationOptions {
@@ -42,33 +36,18 @@ export interface RegistrationOptions {
   chartVersion?: string;
 }
 
-export interface RegistrationDeps {
-  /** Each object parsed once per version (ParsedRegistrations), raw too so that an invalid one can be reported on. */
-  registrations: Cache<Registration>;
-  secrets: Cache<Secret>;
+/** Besides what observe reads (the parsed objects, the Secrets, the claims), what the other steps use. */
+export interface RegistrationDeps extends Omit<ObserverDeps, 'namespace'> {
   api: FinalizerApi<KubeObject> & Pick<ResourceApi<KubeObject>, 'mergePatch'>;
-  kafka: KafkaTransport;
   topics: TopicCheck;
   facts: ClusterFactsSource;
-  claims: Pick<ClaimIndex, 'holderOtherThan'>;
   events: { event(object: KubeObject, input: EventInput): void };
   failpoint?: Failpoint;
   now?: () => number;
 }
 
-/** What this process keeps per object: what it sent, and the producers it holds (one per place). */
-interface ObjectState {
-  progress?: Progress;
-  producers: PlaceProducers;
-}
-
-/** The object as observed, and what this process keeps of it. */
-interface Observed extends Registration {
-  state: ObjectState;
-}
-
 export class RegistrationReconciler implements Reconciler {
-  private readonly states = new Map<string, ObjectState>();
+  private readonly observer: Observer;
   private readonly now: () => number;
   private readonly failpoint: Failpoint;
   private readonly executor: Executor;
@@ -82,12 +61,13 @@ export class RegistrationReconciler implements Reconciler {
     const { topics } = deps;
     const { sendTimeoutMs } = options;
     this.executor = { topics, sender: options, sendTimeoutMs, failpoint: this.failpoint, now: this.now };
+    this.observer = new Observer({ ...deps, namespace: options.namespace });
   }
 
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const observed = this.observe(key);
+    const observed = this.observer.observe(key);
     if (observed === undefined) {
-      await this.forget(key);
+      await this.observer.forget(key);
       return {};
     }
     const { raw, parsed } = observed;
@@ -95,7 +75,7 @@ export class RegistrationReconciler implements Reconciler {
     if (!deleting && !parsed.ok) {
       // Nothing is sent for an invalid spec, so no condition may go on claiming a registration or heartbeats; and
       // no finalizer is added, so nothing holds up deleting it.
-      await this.forget(key);
+      await this.observer.forget(key);
       const assessment = everywhere('False', ConditionReason.InvalidSpec, parsed.message);
       await this.writeStatus(observed, { fields: {}, assessment }, ctx);
       return {};
@@ -107,17 +87,8 @@ export class RegistrationReconciler implements Reconciler {
       (event) => (event.type === 'apply' ? this.apply(key, observed, ctx) : this.cleanup(observed, ctx)),
       ctx.signal,
     );
-    if (deleting) await this.forget(key);
+    if (deleting) await this.observer.forget(key);
     return result;
-  }
-
-  private observe(key: string): Observed | undefined {
-    const registration = this.deps.registrations.get(key);
-    if (registration === undefined) return undefined;
-    let state = this.states.get(key);
-    if (state === undefined)
-      this.states.set(key, (state = { producers: new PlaceProducers(this.deps.kafka, key) }));
-    return { ...registration, state };
   }
 
   /** The object lives and carries our finalizer: send what is due and report it. */
@@ -126,13 +97,13 @@ export class RegistrationReconciler implements Reconciler {
     const registration = observed.parsed.value;
     const { state, status } = observed;
     const planned = plan({
-      ...this.lookups(registration, observed),
+      ...this.observer.lookups(registration, observed),
       registration,
       progress: state.progress,
       now: this.now(),
     });
     if (planned.kind !== 'send') {
-      if (planned.kind === 'stop') await this.forget(key);
+      if (planned.kind === 'stop') await this.observer.forget(key);
       const { assessment, events } = planned;
       return this.report(observed, registration, { fields: {}, assessment, events }, ctx);
     }
@@ -161,7 +132,7 @@ export class RegistrationReconciler implements Reconciler {
   private async cleanup(observed: Observed, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { raw, parsed, state } = observed;
     const registration = parsed.ok ? parsed.value : undefined;
-    const planned = planCleanup(raw, registration, this.lookups(registration, observed));
+    const planned = planCleanup(raw, registration, this.observer.lookups(registration, observed));
     for (const { place, why } of planned.skipped) ctx.log.info(`no tombstone: ${why}`, { place });
     let executed: Executed | undefined;
     if (registration !== undefined && planned.sends.length > 0) {
@@ -206,27 +177,5 @@ export class RegistrationReconciler implements Reconciler {
     const now = new Date(this.now());
     const conditions = nextConditions(status?.conditions, assessment, raw.metadata.generation, now);
     await updateStatus(this.deps.api, raw, status, { ...status, ...fields, conditions }, ctx.signal);
-  }
-
-  /** The cache lookups plan() may make; an invalid spec claims no place, so nothing holds one against it. */
-  private lookups(
-    registration: ClusterRegistration | undefined,
-    observed: Observed,
-  ): Pick<Observation, 'status' | 'holder' | 'resolve'> {
-    return {
-      status: observed.status,
-      holder: (place, options) =>
-        registration === undefined
-          ? undefined
-          : this.deps.claims.holderOtherThan(registration, place, options),
-      resolve: (kafka) => resolveConnection(kafka, this.deps.secrets, this.options.namespace),
-    };
-  }
-
-  /** Drops what this process knows of the object and lets go of its producers. */
-  private async forget(key: string): Promise<void> {
-    const state = this.states.get(key);
-    this.states.delete(key);
-    await state?.producers.releaseAll();
   }
 }
