@@ -59,7 +59,8 @@ export class WorkQueue implements InFlightWork {
     const scheduled = this.delayed.get(key);
     if (scheduled !== undefined && scheduled <= at) return;
     this.delayed.set(key, at);
-    this.armTimer();
+    // The timer is already set for an earlier entry: nothing to do but wait (no scan of the table per schedule).
+    if (this.timer === undefined || at < this.timer.at) this.armTimer(at);
   }
 
   /** `key` failed: run it again after its backoff, which grows with each failure until `forget`. */
@@ -168,10 +169,7 @@ export class WorkQueue implements InFlightWork {
   }
 
   /** One timer for the whole table, set for its earliest entry. */
-  private armTimer(): void {
-    let earliest = Infinity;
-    for (const at of this.delayed.values()) earliest = Math.min(earliest, at);
-    if (this.timer !== undefined && this.timer.at === earliest) return;
+  private armTimer(earliest: number): void {
     this.timer?.handle.cancel();
     this.timer = undefined;
     if (earliest === Infinity) return;
@@ -182,14 +180,18 @@ export class WorkQueue implements InFlightWork {
     this.timer = { at: earliest, handle };
   }
 
+  /** Runs what is due and sets the timer for what is left, in one pass over the table. */
   private releaseDue(): void {
     const now = this.clock.now();
+    let earliest = Infinity;
     for (const [key, at] of this.delayed) {
       if (at <= now) {
         this.delayed.delete(key);
         this.add(key);
+      } else {
+        earliest = Math.min(earliest, at);
       }
     }
-    this.armTimer();
+    this.armTimer(earliest);
   }
 }

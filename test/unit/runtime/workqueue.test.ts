@@ -56,6 +56,22 @@ test('addAfter runs the key when its time comes, through one timer for all keys'
   assert.equal(clock.timers, 0);
 });
 
+test('a key scheduled behind an earlier one runs at its time, also when the earlier one ran before its own', async () => {
+  const clock = new FakeClock();
+  const q = queue(clock);
+  q.addAfter('a', 1_000);
+  for (const key of ['b', 'c', 'd']) q.addAfter(key, 3_000);
+  assert.equal(clock.timers, 1);
+  q.add('a');
+  assert.equal(await q.get(), 'a');
+  q.done('a');
+  await clock.advance(2_999);
+  assert.equal(q.length, 0);
+  await clock.advance(1);
+  assert.deepEqual([await q.get(), await q.get(), await q.get()], ['b', 'c', 'd']);
+  assert.equal(clock.timers, 0);
+});
+
 test('the earliest schedule of a key wins, and a run supersedes it', async () => {
   const clock = new FakeClock();
   const q = queue(clock);
