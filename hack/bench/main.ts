@@ -12,6 +12,7 @@ import { KUBE_APISERVER } from '../testenv/kube.js';
 import { exec } from '../testenv/exec.js';
 import { readRecord } from '../testenv/processes.js';
 import { defaultStateDir, repoRoot } from '../testenv/paths.js';
+import { kafkaReleases, kafkaVersion } from '../testenv/versions.js';
 import { waitForCondition } from '../testenv/wait-condition.js';
 import { benchApiClient } from './apiclient.js';
 import { benchColdStart } from './coldstart.js';
@@ -201,6 +202,7 @@ async function run(
           case 'oldway':
             sections.oldway = await benchOldWay({
               kafkaLibs,
+              tool: kafkaReleases[kafkaVersion(vars.TESTENV_KAFKA_VERSION)],
               brokers,
               workDir,
               runs: args.quick ? 5 : 20,

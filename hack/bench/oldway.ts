@@ -53,12 +53,25 @@ function message(clientId: string): string {
   return `${clientId}::${JSON.stringify(value)}\n`;
 }
 
+/** How one Kafka line (hack/testenv/versions.ts's kafkaReleases) runs its console producer. */
+export interface ConsoleProducerTool {
+  /** The main class. */
+  consoleProducer: string;
+  logging: 'log4j' | 'log4j2';
+}
+
 /**
- * kafka-console-producer is kafka-run-class.sh running kafka.tools.ConsoleProducer with these JVM options
- * (KAFKA_HEAP_OPTS=-Xmx512M for the console tools, KAFKA_JVM_PERFORMANCE_OPTS' defaults) and the tools' log4j
- * configuration; the arguments are the old Job's.
+ * kafka-console-producer is kafka-run-class.sh running the ConsoleProducer class of its Kafka line with these JVM
+ * options (KAFKA_HEAP_OPTS=-Xmx512M for the console tools, KAFKA_JVM_PERFORMANCE_OPTS' defaults) and the tools' log
+ * configuration (log4j 1 for 3.x, log4j2 from 4.0); the arguments are the old Job's.
  */
-export function consoleProducerArgs(kafkaLibs: string, log4j: string, brokers: string): string[] {
+export function consoleProducerArgs(
+  kafkaLibs: string,
+  tool: ConsoleProducerTool,
+  logConfig: string,
+  brokers: string,
+  topic = REGISTRY_TOPIC,
+): string[] {
   return [
     '-Xmx512M',
     '-server',
@@ -68,14 +81,16 @@ export function consoleProducerArgs(kafkaLibs: string, log4j: string, brokers: s
     '-XX:+ExplicitGCInvokesConcurrent',
     '-XX:MaxInlineLevel=15',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${log4j}`,
+    tool.logging === 'log4j2'
+      ? `-Dlog4j2.configurationFile=${logConfig}`
+      : `-Dlog4j.configuration=file:${logConfig}`,
     '-cp',
     `${kafkaLibs}/*`,
-    'kafka.tools.ConsoleProducer',
+    tool.consoleProducer,
     '--bootstrap-server',
     brokers,
     '--topic',
-    REGISTRY_TOPIC,
+    topic,
     '--property',
     'parse.key=true',
     '--property',
@@ -83,14 +98,33 @@ export function consoleProducerArgs(kafkaLibs: string, log4j: string, brokers: s
   ];
 }
 
-const TOOLS_LOG4J = [
-  'log4j.rootLogger=WARN, stderr',
-  'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
-  'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
-  'log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n',
-  'log4j.appender.stderr.Target=System.err',
-  '',
-].join('\n');
+/** The tools' logging as Kafka ships it: warnings and errors to stderr, in each line's format. */
+export const TOOLS_LOGGING: Record<ConsoleProducerTool['logging'], { file: string; text: string }> = {
+  log4j: {
+    file: 'tools-log4j.properties',
+    text: [
+      'log4j.rootLogger=WARN, stderr',
+      'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      'log4j.appender.stderr.Target=System.err',
+      '',
+    ].join('\n'),
+  },
+  log4j2: {
+    file: 'tools-log4j2.properties',
+    text: [
+      'rootLogger.level=WARN',
+      'rootLogger.appenderRef.stderr.ref=STDERR',
+      'appender.stderr.type=Console',
+      'appender.stderr.name=STDERR',
+      'appender.stderr.target=SYSTEM_ERR',
+      'appender.stderr.layout.type=PatternLayout',
+      'appender.stderr.layout.pattern=[%d] %p %m (%c)%n',
+      '',
+    ].join('\n'),
+  },
+};
 
 async function runTool(
   tool: string,
@@ -135,21 +169,23 @@ async function runTool(
 
 export async function benchOldWay(options: {
   kafkaLibs: string;
+  tool: ConsoleProducerTool;
   brokers: string;
   workDir: string;
   runs: number;
   watch: RecordWatch;
   log: (line: string) => void;
 }): Promise<OldWayResult> {
-  const { kafkaLibs, brokers, workDir, runs, watch, log } = options;
+  const { kafkaLibs, tool, brokers, workDir, runs, watch, log } = options;
   mkdirSync(workDir, { recursive: true });
-  const log4j = join(workDir, 'tools-log4j.properties');
-  writeFileSync(log4j, TOOLS_LOG4J);
+  const logging = TOOLS_LOGGING[tool.logging];
+  const logConfig = join(workDir, logging.file);
+  writeFileSync(logConfig, logging.text);
   const java = findExecutable('java') ?? 'java';
   const consoleProducer = await runTool(
     'kafka-console-producer',
     java,
-    consoleProducerArgs(kafkaLibs, log4j, brokers),
+    consoleProducerArgs(kafkaLibs, tool, logConfig, brokers),
     'bench-old-cp',
     runs,
     watch,

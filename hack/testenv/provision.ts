@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, run } from './exec.js';
 import { provisionImageTools } from './image-tools.js';
@@ -103,11 +105,16 @@ const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm', Comp
   },
 };
 
-/** One broker version's jars, with the slf4j binding of its line; each version has a cache folder of its own. */
+/**
+ * One broker version's jars, with the slf4j binding of its line; each version has a cache folder of its own, named
+ * with the pom's hash too: the cache only checks its stamp, so a jar added to the pom must mean a new folder.
+ */
 function kafkaComponent(version: KafkaVersion): Component {
   const binding = kafkaReleases[version].slf4jBinding;
+  const pom = join(repoRoot, 'hack/tools/kafka/pom.xml');
+  const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 8);
   return {
-    dir: `kafka-${version}`,
+    dir: `kafka-${version}-${pomHash}`,
     needs: 'mvn',
     build: async (out) => {
       await run(
@@ -116,7 +123,7 @@ function kafkaComponent(version: KafkaVersion): Component {
           '-q',
           '-B',
           '-f',
-          join(repoRoot, 'hack/tools/kafka/pom.xml'),
+          pom,
           'dependency:copy-dependencies',
           '-DincludeScope=runtime',
           `-Dkafka.version=${version}`,

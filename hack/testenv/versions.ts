@@ -10,15 +10,17 @@ export const versions = {
 /**
  * The Kafka brokers the environment can run, the default first: the newest 4.x release, and the 3.9 line beside
  * it. Each logs through the slf4j binding of its line: 3.x through log4j 1 (reload4j), 4.x through log4j2 at the
- * version its `kafka-server` declares.
+ * version its `kafka-server` declares. kafka-console-producer's class moved from the Scala core to kafka-tools in 4.0.
  */
 export const kafkaReleases = {
   '4.4.0': {
     logging: 'log4j2',
+    consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
     slf4jBinding: { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: '2.25.5' },
   },
   '3.9.1': {
     logging: 'log4j',
+    consoleProducer: 'kafka.tools.ConsoleProducer',
     slf4jBinding: { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' },
   },
 } as const;
