@@ -91,7 +91,7 @@ function oldwaySection(r: Results, report: Report): void {
       "registration value the operator sends, keyed by client id, through the old Job's options " +
       '(`--property parse.key=true --property key.separator=::`); one unmeasured run first warms the page cache.',
     '',
-    `- kafka-console-producer: \`java ... kafka.tools.ConsoleProducer\` with kafka-run-class.sh's JVM options and ` +
+    `- kafka-console-producer: \`java ... ConsoleProducer\` (the Kafka line's class: org.apache.kafka.tools from 4.0, kafka.tools before) with kafka-run-class.sh's JVM options and ` +
       "the console tools' 512 MiB heap.",
     `- kcat: \`kcat -P -b BROKER -t cluster.registry -K ::\`${o.kcat.skipped !== undefined ? ` (${o.kcat.skipped})` : ''}.`,
     '',
