@@ -687,9 +687,9 @@ export function writeReport(
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
       "`coldstart`, `size`, `apiclient`, `versus`: ours beside the Go peer, `pod`: the operator as the chart's pod on a node) and keeps the others from the previous run; after the sections, the phase behind each missed " +
       'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot) and summarised below ' +
-      '(`--profile-all` profiles every phase, `--no-profile` none). Needs what `npm test` needs (Node, Go, Java, ' +
+      '(`--profile-all` profiles every phase, `--no-profile` none, `--profile-only PHASE` only that one: `latency`, `scale-1000`, `steady`, `coldstart`). Needs what `npm test` needs (Node, Go, Java, ' +
       'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
-      "when missing) and GNU time (`apt-get install time`) for the old way's CPU and memory. About 20 minutes on 2 cores.",
+      "when missing) and GNU time (`apt-get install time`) for the old way's CPU and memory. About 30 minutes on 2 cores, the race and the pod section included.",
     '',
   );
   if (notes.length > 0) report.add(...notes.map((n) => `> ${n}`), '');
