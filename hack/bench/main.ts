@@ -255,7 +255,7 @@ async function run(
           ? phasesToProfile(results, args.sections, args.profileAll)
           : [args.profileOnly];
       for (const phase of phases) {
-        log(`profiling ${phase} (a target was missed)`);
+        log(`profiling ${phase}`);
         try {
           const profile = await profilePhase(ctx, phase);
           if (profile !== undefined) results.profiles[phase] = profile;

@@ -9,7 +9,7 @@ import { judgeTargets, type Results, type Target } from './results.js';
 import { growth, total, type Summary } from './stats.js';
 import type { SampledSections, ScalePointSummary } from './summary.js';
 import { barChart, cdfChart, lineChart } from './svg.js';
-import { judgeVersus } from './versus.js';
+import { judgeVersus, type VersusRow } from './versus.js';
 
 const MiB = 1024 * 1024;
 const n1 = (v: number | undefined, digits = 1): string =>
@@ -572,8 +572,11 @@ function profileTable(p: PhaseProfile, report: Report): void {
 
 function missesSection(r: Results, targets: Target[], report: Report): void {
   const missed = targets.filter((t) => t.met === false);
-  const versusMissed = r.versus !== undefined && judgeVersus(r.versus).some((row) => row.met === false);
-  if (missed.length === 0 && !versusMissed) return;
+  // The race's misses that a profile of ours explains (its memory rows point to none).
+  const versusMissed = (r.versus === undefined ? [] : judgeVersus(r.versus)).filter(
+    (row): row is VersusRow & { profile: ProfiledPhase } => row.met === false && row.profile !== undefined,
+  );
+  if (missed.length === 0 && versusMissed.length === 0) return;
   report.add('## Missed targets: profiles', '');
   const shown = new Set<string>();
   for (const t of missed) {
@@ -628,8 +631,7 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
     }
     showProfile(r, t.profile, shown, report);
   }
-  for (const row of r.versus === undefined ? [] : judgeVersus(r.versus)) {
-    if (row.met !== false || row.profile === undefined) continue;
+  for (const row of versusMissed) {
     report.add(`### Beside the Go peer, ${row.what}: ${n1(row.ratio, 2)}x (goal ${row.goal})`, '');
     showProfile(r, row.profile, shown, report);
   }
