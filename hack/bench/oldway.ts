@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registrationValue } from '../../src/registration/records.js';
+import type { kafkaReleases, KafkaVersion } from '../testenv/versions.js';
 import { findExecutable, hasGnuTime, measure, type Measured } from './exec.js';
 import { REGISTRY_TOPIC, type RecordWatch } from './records.js';
 import { summarize, type Summary } from './stats.js';
@@ -53,12 +54,8 @@ function message(clientId: string): string {
   return `${clientId}::${JSON.stringify(value)}\n`;
 }
 
-/** How one Kafka line (hack/testenv/versions.ts's kafkaReleases) runs its console producer. */
-export interface ConsoleProducerTool {
-  /** The main class. */
-  consoleProducer: string;
-  logging: 'log4j' | 'log4j2';
-}
+/** How one Kafka line runs its console producer: its main class and its logging, as versions.ts pins them. */
+export type ConsoleProducerTool = Pick<(typeof kafkaReleases)[KafkaVersion], 'consoleProducer' | 'logging'>;
 
 /**
  * kafka-console-producer is kafka-run-class.sh running the ConsoleProducer class of its Kafka line with these JVM

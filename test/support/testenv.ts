@@ -45,6 +45,11 @@ export function requireKafkaBrokers(): string {
   return required('KAFKA_BROKERS');
 }
 
+/** The broker's jars (its command-line tools among them). */
+export function requireKafkaLibs(): string {
+  return required('KAFKA_LIBS');
+}
+
 /** Every listener and test user; the local environment has them all, an external broker may not. */
 export function requireKafka(): KafkaEnv {
   return {

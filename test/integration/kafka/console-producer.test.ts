@@ -10,12 +10,11 @@ import { findExecutable, measure } from '../../../hack/bench/exec.js';
 import { consoleProducerArgs, TOOLS_LOGGING } from '../../../hack/bench/oldway.js';
 import { kafkaReleases, kafkaVersion } from '../../../hack/testenv/versions.js';
 import { plainKafka, RecordTail } from '../../support/kafka-records.js';
-import { requireKafkaBrokers, uniqueName } from '../../support/testenv.js';
+import { requireKafkaBrokers, requireKafkaLibs, uniqueName } from '../../support/testenv.js';
 
 test("the bench's kafka-console-producer delivers a keyed record from this broker's jars", async (t) => {
   const brokers = requireKafkaBrokers();
-  const libs = process.env.KAFKA_LIBS ?? '';
-  assert.notEqual(libs, '', 'KAFKA_LIBS is set by npm test');
+  const libs = requireKafkaLibs();
   const tool = kafkaReleases[kafkaVersion()];
   const dir = mkdtempSync(join(tmpdir(), 'console-producer-'));
   t.after(() => {
