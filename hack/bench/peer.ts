@@ -1,9 +1,8 @@
 // The Go peer the bench races (hack/tools/peer-operator: controller-runtime and franz-go), built once into the
 // cache: the folder's name carries a hash of its sources and the Go version, so an edit or a new Go builds afresh.
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildOnce, isBuilt } from '../testenv/cache.js';
+import { buildOnce, inputsHash, isBuilt } from '../testenv/cache.js';
 import { run } from '../testenv/exec.js';
 import { cacheRoot, repoRoot } from '../testenv/paths.js';
 import type { PeerOperatorBuild } from './operator.js';
@@ -12,9 +11,10 @@ const SOURCE = join(repoRoot, 'hack', 'tools', 'peer-operator');
 
 export async function preparePeer(log: (line: string) => void): Promise<PeerOperatorBuild> {
   const goVersion = (await run('go', ['env', 'GOVERSION'])).trim();
-  const hash = createHash('sha256').update(goVersion);
-  for (const file of readdirSync(SOURCE).sort()) hash.update(file).update(readFileSync(join(SOURCE, file)));
-  const dir = join(cacheRoot(), `peer-operator-${hash.digest('hex').slice(0, 12)}`);
+  const sources = readdirSync(SOURCE)
+    .sort()
+    .flatMap((file) => [file, readFileSync(join(SOURCE, file))]);
+  const dir = join(cacheRoot(), `peer-operator-${inputsHash([goVersion, ...sources])}`);
   const binary = join(dir, 'peer-operator');
   if (!isBuilt(dir))
     log(`building the Go peer into ${dir} (${goVersion}; first run only, about 2 minutes on 2 cores)`);

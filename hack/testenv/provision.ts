@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, run } from './exec.js';
 import { provisionImageTools } from './image-tools.js';
-import { buildOnce, builtName, isBuilt } from './cache.js';
+import { buildOnce, builtName, inputsHash, isBuilt } from './cache.js';
 import { cacheRoot, repoRoot } from './paths.js';
 import { nodeDir } from './node.js';
 import { progress, step } from './progress.js';
@@ -107,14 +106,13 @@ const components: Record<'kubernetes' | 'kubernetesNode' | 'etcd' | 'helm', Comp
 
 /**
  * One broker version's jars, with the slf4j binding of its line; each version has a cache folder of its own, named
- * with the pom's hash too: the cache only checks its stamp, so a jar added to the pom must mean a new folder.
+ * with the pom's hash too, so that a jar added to the pom means a new folder.
  */
 function kafkaComponent(version: KafkaVersion): Component {
   const binding = kafkaReleases[version].slf4jBinding;
   const pom = join(repoRoot, 'hack/tools/kafka/pom.xml');
-  const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 8);
   return {
-    dir: `kafka-${version}-${pomHash}`,
+    dir: `kafka-${version}-${inputsHash([readFileSync(pom)])}`,
     needs: 'mvn',
     build: async (out) => {
       await run(
