@@ -11,6 +11,7 @@ import { RegistrationReconciler } from '../registration/reconciler.js';
 import { ParsedRegistrations } from '../registration/registrations.js';
 import { TopicCheck } from '../registration/topic-check.js';
 import {
+  changedBeyondStatus,
   KubeClient,
   Manager,
   mapChanges,
@@ -121,6 +122,8 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
   manager.controller({
     name: 'clusterregistration',
     for: registrations,
+    // Our own status writes come back as watch events; reconciling those finds nothing due.
+    filter: changedBeyondStatus,
     maxConcurrentReconciles: config['max-concurrent-reconciles'],
     watches: [claims, mapChanges(secrets, (secret) => claims.usingSecret(secret.metadata.name))],
     reconciler,

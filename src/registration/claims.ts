@@ -8,7 +8,7 @@ import type {
   LastRegistration,
 } from '../api/index.js';
 import type { ObjectEvent, ObjectSource, Watch } from '../runtime/index.js';
-import { keyOf } from '../runtime/index.js';
+import { keyOf, sameContent } from '../runtime/index.js';
 import { referencedSecrets } from './credentials.js';
 import type { Registration } from './registrations.js';
 
@@ -96,6 +96,8 @@ export class ClaimIndex implements Watch {
     const parsed = event.type === 'deleted' ? undefined : event.object.parsed;
     const claim = parsed?.ok === true ? claimOf(parsed.value) : undefined;
     if (claim !== undefined) this.add(claim);
+    // A status write leaves the claim as it was, and so every sharer's standing.
+    if (before !== undefined && sameContent(before, claim)) return [];
     const affected = new Set<string>();
     for (const clientId of [before?.clientId, claim?.clientId]) {
       for (const other of clientId === undefined ? [] : (this.byClientId.get(clientId) ?? [])) {

@@ -6,6 +6,7 @@ import type { BackoffPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { withDeadline } from './deadline.js';
 import type { ObjectSource } from './informer/informer.js';
+import type { ObjectEvent } from './informer/store.js';
 import { isConflict } from './kube/client.js';
 import { keyOf, type KubeObject } from './kube/object.js';
 import { WorkQueue } from './workqueue.js';
@@ -50,6 +51,8 @@ export interface ControllerOptions<T extends KubeObject> {
   name: string;
   /** The primary kind: each of its changes enqueues its own key. */
   for: ObjectSource<T>;
+  /** Which of the primary kind's changes enqueue it; every change by default (e.g. `changedBeyondStatus`). */
+  filter?: (event: ObjectEvent<T>) => boolean;
   watches?: readonly Watch[];
   reconciler: Reconciler;
   maxConcurrentReconciles?: number;
@@ -104,9 +107,10 @@ export class Controller<T extends KubeObject> {
     const enqueue = (key: string) => {
       this.queue.add(key);
     };
+    const filter = this.options.filter ?? (() => true);
     this.unsubscribes.push(
       this.options.for.subscribe((event) => {
-        enqueue(keyOf(event.object));
+        if (filter(event)) enqueue(keyOf(event.object));
       }),
     );
     for (const watch of this.options.watches ?? []) this.unsubscribes.push(watch.subscribe(enqueue));

@@ -3,6 +3,8 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Reconciler, ReconcileResult } from '../../../src/runtime/controller.js';
 import type { Informer } from '../../../src/runtime/informer/informer.js';
+import { changedBeyondStatus } from '../../../src/runtime/informer/store.js';
+import type { KubeObject } from '../../../src/runtime/kube/object.js';
 import { ResourceApi } from '../../../src/runtime/kube/resource-api.js';
 import type { Manager } from '../../../src/runtime/manager.js';
 import {
@@ -12,6 +14,7 @@ import {
   must,
   runUntilEnd,
   testManager,
+  testCrd,
   testNamespace,
   type ConfigMap,
 } from './fixtures/cluster.js';
@@ -109,4 +112,55 @@ test('a reconcile that hangs hits its deadline and the key is retried', async (t
   await must(['apply', '-f', '-'], { stdin: configMap(namespace, 'hangs', {}) });
   await eventually('the retry after the deadline', () => attempts >= 2, 15_000);
   assert.equal(await counter(manager, 'error'), 1);
+});
+
+test("with changedBeyondStatus, the controller's own status writes start no run; spec, label and deletion changes do", async (t) => {
+  const { type } = await testCrd(t);
+  const manager = testManager(t);
+  const widgets = manager.informer<KubeObject & { status?: { runs?: number } }>({ type });
+  const api = new ResourceApi<KubeObject>(manager.client, type);
+  let runs = 0;
+  manager.controller({
+    name: 'widgets',
+    for: widgets,
+    filter: changedBeyondStatus,
+    reconciler: {
+      // Writes status on every run, as a reconcile that records what it did does: without the filter, each
+      // write's echo would start the next run, for ever.
+      async reconcile(key): Promise<ReconcileResult> {
+        const widget = widgets.get(key);
+        if (widget === undefined) return {};
+        runs += 1;
+        await api.mergePatch(widget.metadata, { status: { runs } }, { subresource: 'status' });
+        return {};
+      },
+    },
+  });
+  runUntilEnd(t, manager);
+  await eventually('the cache to sync', () => widgets.hasSynced());
+  const name = 'echoes';
+  const widget = { apiVersion: `${type.group}/${type.version}`, kind: type.kind, metadata: { name } };
+  await api.create({ ...widget, spec: { size: 1 } } as KubeObject);
+  const settled = async (expected: number, what: string) => {
+    await eventually(what, () => widgets.get(name)?.status?.runs === expected);
+    await delay(1_000);
+    assert.equal(runs, expected, `${what}: the status write's echo started no further run`);
+  };
+  await settled(1, 'the run on creation');
+  await api.mergePatch({ name }, { spec: { size: 2 } });
+  await settled(2, 'the run on a spec change');
+  await api.mergePatch({ name }, { metadata: { labels: { tier: 'gold' } } });
+  await settled(3, 'the run on a label change');
+  await api.mergePatch(
+    { name },
+    { status: { runs: 3, note: 'written by someone else' } },
+    { subresource: 'status' },
+  );
+  await delay(1_000);
+  assert.equal(runs, 3, 'a status-only change starts no run');
+  await api.mergePatch({ name }, { metadata: { finalizers: ['runtime-test.kgroot.io/hold'] } });
+  await settled(4, 'the run on a finalizer change');
+  await must(['delete', type.plural, name, '--wait=false']);
+  await settled(5, 'the run on deletion');
+  await api.mergePatch({ name }, { metadata: { finalizers: null } });
 });

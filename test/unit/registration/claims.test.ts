@@ -67,6 +67,21 @@ test('the older claimant holds the clientId; the newer yields; a deleting one yi
   assert.equal(claims.holderOtherThan(parsed(deletingA), place), undefined);
 });
 
+test("a sharer re-runs when an object's claim changes, not when only its status does", () => {
+  const { emit, enqueued } = index();
+  const a = object('a', 'acme', '2026-01-01T00:00:00Z');
+  emit({ type: 'added', object: a });
+  emit({ type: 'added', object: object('b', 'acme', '2026-01-02T00:00:00Z') });
+  enqueued.length = 0;
+  emit({
+    type: 'updated',
+    object: { ...a, metadata: { ...a.metadata, resourceVersion: '2' }, status: {} } as KubeObject,
+  });
+  assert.deepEqual(enqueued, [], 'a status write leaves the claim and its sharers alone');
+  emit({ type: 'updated', object: object('a', 'other', '2026-01-01T00:00:00Z') });
+  assert.deepEqual(enqueued, ['b'], 'a leaves the clientId b shares');
+});
+
 test('one place: same topic on broker lists that share a broker, whatever the order or case', () => {
   const place = desiredPlace(parsed(object('a', 'acme', 'x')).spec);
   assert.deepEqual(place.brokers, ['kafka-1:9092', 'kafka-2:9092']);
