@@ -1,8 +1,9 @@
 // A small REST client over node:https, generic over resources by path. client-node still loads the kubeconfig and
-// authenticates (tokens, client certificates, exec plugins, in-cluster), through `applyToHTTPSOptions`; the
-// requests themselves are ours so that every one has a deadline we choose and a watch can stream for as long as
-// the server keeps it open (client-node 2.0.0 aborted every watch after 30 s; see docs/runtime.md).
-import http, { type IncomingMessage } from 'node:http';
+// authenticates (tokens, client certificates, exec plugins, in-cluster) through `applyToHTTPSOptions`, applied
+// afresh every 10 s and after a 401; the requests themselves are ours so that every one has a deadline we choose
+// and a watch can stream for as long as the server keeps it open (client-node 2.0.0 aborted every watch after
+// 30 s; see docs/runtime.md).
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 // The config module alone: the package's index loads every generated API client and model, which we never use.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
@@ -108,10 +109,25 @@ function keepAliveAgent(agent: https.RequestOptions['agent']): https.RequestOpti
   return twin;
 }
 
+/**
+ * How long the credentials applied once serve the requests after it. client-node reads files, decodes the
+ * certificates and asks its authenticators each time (a tenth of a request's CPU, docs/runtime.md); client-go
+ * itself re-reads a token file once a minute. A 401 drops them at once.
+ */
+export const CREDENTIALS_TTL_MS = 10_000;
+
+interface AppliedCredentials {
+  at: number;
+  options: Promise<https.RequestOptions>;
+}
+
 export class KubeClient {
+  private credentials: AppliedCredentials | undefined;
+
   constructor(
     readonly kubeConfig: KubeConfig,
     private readonly defaultTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
+    private readonly credentialsTtlMs: number = CREDENTIALS_TTL_MS,
   ) {}
 
   /** From $KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
@@ -163,12 +179,35 @@ export class KubeClient {
   }
 
   private apiError(method: HttpMethod, path: string, statusCode: number, body: string): KubeApiError {
+    // Rejected credentials may have been rotated since they were applied: the next request applies them afresh.
+    if (statusCode === 401) this.credentials = undefined;
     const { reason, message } = statusMessage(body);
     return new KubeApiError(
       statusCode,
       reason,
       `${method} ${path}: ${statusCode} ${message ?? reason ?? ''}`.trim(),
     );
+  }
+
+  /** The kubeconfig's credentials, the CA and client certificates, and a keep-alive agent for this cluster and user. */
+  private applied(): Promise<https.RequestOptions> {
+    const now = Date.now();
+    if (this.credentials !== undefined && now - this.credentials.at < this.credentialsTtlMs) {
+      return this.credentials.options;
+    }
+    const options = (async () => {
+      const applied: https.RequestOptions = {};
+      await this.kubeConfig.applyToHTTPSOptions(applied);
+      applied.agent = keepAliveAgent(applied.agent);
+      return applied;
+    })();
+    const credentials = { at: now, options };
+    this.credentials = credentials;
+    // A failure (an exec plugin that failed) is not kept: the next request tries again.
+    options.catch(() => {
+      if (this.credentials === credentials) this.credentials = undefined;
+    });
+    return options;
   }
 
   private async send(
@@ -186,14 +225,17 @@ export class KubeClient {
     const server = new URL(cluster.server);
     // A server URL may carry a path prefix (an API proxy); the resource path goes after it.
     const url = new URL(`${server.pathname.replace(/\/$/, '')}${path}${queryString(query)}`, server);
+    const credentials = await this.applied();
     const requestOptions: https.RequestOptions = {
+      ...credentials,
       method,
-      headers: { Accept: 'application/json', ...headers },
+      headers: {
+        ...(credentials.headers as OutgoingHttpHeaders | undefined),
+        Accept: 'application/json',
+        ...headers,
+      },
       signal,
     };
-    // Adds credentials, the CA and client certificates, and client-node's agent for this cluster and user.
-    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
-    requestOptions.agent = keepAliveAgent(requestOptions.agent);
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const request = transport.request(url, requestOptions, (response) => {
