@@ -172,6 +172,15 @@ export class BenchKube {
   }
 }
 
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
+
+/** Writes (create, update, patch, delete) among `verb resource` counters. */
+export function writeCount(counters: Iterable<[string, number]>): number {
+  let writes = 0;
+  for (const [key, value] of counters) if (WRITE_VERBS.has(key.split(' ')[0] ?? '')) writes += value;
+  return writes;
+}
+
 /** Sums `apiserver_request_total` samples by verb and resource. */
 export function parseRequestCounters(metrics: string): Map<string, number> {
   const counters = new Map<string, number>();

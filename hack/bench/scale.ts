@@ -1,7 +1,7 @@
 // Scale: N ClusterRegistrations created at once against a freshly started operator; how long until every one is
 // registered, at what rate, with how many API requests, at what RSS and CPU; then all deleted at once.
 import { objectName, pool, requireOperator, sleep, type BenchContext } from './context.js';
-import { requestDelta } from './kube.js';
+import { requestDelta, writeCount } from './kube.js';
 import { OperatorProcess, promValue } from './operator.js';
 import { readProc } from './proc.js';
 import { summarize, total, type Summary } from './stats.js';
@@ -50,6 +50,25 @@ export interface ScaleResult {
 }
 
 const CREATE_CONCURRENCY = 32;
+
+// The first heartbeats are due 30 s after the first registrations, and ours then writes lastHeartbeatTime: writes
+// counted up to here are the registrations' own.
+const SETTLE_UNTIL_MS = 28_000;
+
+/**
+ * The API server's counters once writes have stood still for a second, or at `untilMs` (performance.now()): the
+ * Go peer's Events leave client-go's recorder from a queue, one at a time, after its records and status writes,
+ * and a count taken 2 s after Ready missed some of them.
+ */
+async function settledCounters(ctx: BenchContext, untilMs: number): Promise<Map<string, number>> {
+  let counters = await ctx.kube.requestCounters();
+  for (;;) {
+    await sleep(1000);
+    const next = await ctx.kube.requestCounters();
+    if (writeCount(next) === writeCount(counters) || performance.now() >= untilMs) return next;
+    counters = next;
+  }
+}
 
 export async function scaleOnce(
   ctx: BenchContext,
@@ -102,9 +121,7 @@ export async function scaleOnce(
       30_000 + count * 20,
     );
     const tReady = performance.now();
-    // Trailing status writes finish before the counters are read.
-    await sleep(2000);
-    const after = await ctx.kube.requestCounters();
+    const after = await settledCounters(ctx, t0 + SETTLE_UNTIL_MS);
     const apiRequests = requestDelta(before, after, ownBefore, ctx.kube.ownSnapshot());
     const metrics = await operator.metrics().catch(() => '');
     if (atRegistered !== undefined) await atRegistered(operator);
