@@ -81,7 +81,8 @@ function heaviestPackages(metafile: Metafile, count: number): string[] {
 
 /**
  * The Node flags the image starts the bundle with, read from the Dockerfile's ENTRYPOINT (`node FLAGS... BUNDLE`),
- * so that whatever runs the bundle as the image does (the bench, the chart tests) runs exactly what ships.
+ * so that whatever runs the bundle as the image does (the bench, the bundle's tests) runs exactly what ships; with
+ * imageEnvironment().
  */
 export function imageNodeFlags(): string[] {
   const { entrypoint } = runtimeStage();
@@ -89,6 +90,16 @@ export function imageNodeFlags(): string[] {
     throw new Error('Dockerfile: expected ENTRYPOINT ["node", ...flags, "/app/....mjs"] in exec form');
   }
   return entrypoint.slice(1, -1);
+}
+
+/** The Dockerfile's ENV lines, as the image's processes see them (on top of the environment they inherit). */
+export function imageEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    runtimeStage().env.map((entry) => [
+      entry.slice(0, entry.indexOf('=')),
+      entry.slice(entry.indexOf('=') + 1),
+    ]),
+  );
 }
 
 /** The npm packages esbuild put into the bundle, as package-lock.json names them (`node_modules/...`). */

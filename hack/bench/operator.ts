@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageNodeFlags } from '../bundle.js';
+import { imageEnvironment, imageNodeFlags } from '../bundle.js';
 import { exec } from '../testenv/exec.js';
 import { freePort } from '../testenv/ports.js';
 import { repoRoot } from '../testenv/paths.js';
@@ -18,6 +18,8 @@ export interface NodeOperatorBuild {
   label: string;
   /** Node arguments before the operator's own. */
   entry: string[];
+  /** Its environment beyond the bench's: the image's ENV for the bundle. */
+  env: Record<string, string>;
   note: string;
 }
 
@@ -40,23 +42,33 @@ export async function prepareOperator(log: (line: string) => void): Promise<Node
   }
   const candidates: NodeOperatorBuild[] = [];
   if (existsSync(BUNDLE)) {
-    // With the image's Node flags: what runs in the pod is what is measured.
+    // With the image's Node flags and ENV: what runs in the pod is what is measured.
     const flags = imageNodeFlags();
+    const env = imageEnvironment();
     candidates.push({
       kind: 'bundle',
       label: ['bundle', ...flags].join(' '),
       entry: [...flags, BUNDLE],
-      note: `bundle ${statSync(BUNDLE).size} bytes, node ${flags.join(' ') || '(no flags)'}`,
+      env,
+      note: `bundle ${statSync(BUNDLE).size} bytes, node ${flags.join(' ') || '(no flags)'}${Object.entries(
+        env,
+      )
+        .map(([key, value]) => `, ${key}=${value}`)
+        .join('')}`,
     });
   }
   candidates.push({
     kind: 'tsx',
     label: 'tsx',
     entry: ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')],
+    env: {},
     note: 'TypeScript source through tsx (no bundle)',
   });
   for (const build of candidates) {
-    const version = await exec(process.execPath, [...build.entry, '--version'], { cwd: repoRoot });
+    const version = await exec(process.execPath, [...build.entry, '--version'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...build.env },
+    });
     if (version.code === 0) return build;
     log(`operator (${build.kind}) --version failed: ${(version.stderr || version.stdout).slice(0, 500)}`);
   }
@@ -124,7 +136,7 @@ export class OperatorProcess {
     const child = spawn(command, args, {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...(build.kind === 'peer' ? {} : build.env), ...options.env },
     });
     return new OperatorProcess(child, startedAt, httpPort);
   }

@@ -40,27 +40,24 @@ export interface MemoryVariant {
   cpuSeconds: number;
 }
 
-/** The variant that runs the bundle without the image's Node flags: what those flags cost and save. */
-export const WITHOUT_IMAGE_FLAGS = "without the image's Node flags";
+/** The variant that runs the bundle without the image's Node flags and ENV: what they cost and save. */
+const WITHOUT_IMAGE_FLAGS = "without the image's Node flags and ENV";
 
 /**
- * The same run without the image's flags (which trade CPU for memory), and under settings that trade more: a
- * smaller young generation, fewer malloc arenas, both.
+ * The same run without the image's settings (which trade CPU for memory), without its ENV alone, and under
+ * settings that trade more: a smaller young generation, fewer malloc arenas.
  */
 const MEMORY_VARIANTS: {
   variant: string;
   nodeArgs: string[];
   env: Record<string, string>;
-  withoutImageFlags?: boolean;
+  /** Leave out the image's Node flags, its ENV. */
+  without?: { flags?: boolean; env?: boolean };
 }[] = [
-  { variant: WITHOUT_IMAGE_FLAGS, nodeArgs: [], env: {}, withoutImageFlags: true },
+  { variant: WITHOUT_IMAGE_FLAGS, nodeArgs: [], env: {}, without: { flags: true, env: true } },
+  { variant: "without the image's ENV", nodeArgs: [], env: {}, without: { env: true } },
   { variant: '--max-semi-space-size=1', nodeArgs: ['--max-semi-space-size=1'], env: {} },
   { variant: 'MALLOC_ARENA_MAX=2', nodeArgs: [], env: { MALLOC_ARENA_MAX: '2' } },
-  {
-    variant: 'both',
-    nodeArgs: ['--max-semi-space-size=1'],
-    env: { MALLOC_ARENA_MAX: '2' },
-  },
 ];
 
 /** Asks the operator for a heap snapshot (SIGUSR2) and waits, bounded, until the file is complete. */
@@ -127,12 +124,13 @@ export async function profilePhase(
       );
       const build = requireNodeOperator(ctx);
       const flags = new Set(imageNodeFlags());
-      const withoutFlags = {
-        ...ctx,
-        operator: { ...build, entry: build.entry.filter((arg) => !flags.has(arg)) },
-      };
       for (const v of MEMORY_VARIANTS) {
-        const point = await scaleOnce(v.withoutImageFlags ? withoutFlags : ctx, count, v.nodeArgs, v.env);
+        const operator = {
+          ...build,
+          entry: v.without?.flags === true ? build.entry.filter((arg) => !flags.has(arg)) : build.entry,
+          env: v.without?.env === true ? {} : build.env,
+        };
+        const point = await scaleOnce({ ...ctx, operator }, count, v.nodeArgs, v.env);
         memoryVariants.push({
           variant: v.variant,
           peakRssBytes: point.peakRssBytes,

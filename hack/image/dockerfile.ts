@@ -1,5 +1,5 @@
 // The Dockerfile's runtime stage, read as the one definition of the image: its base, the file it copies from the
-// build stage, USER, ENTRYPOINT and CMD. The build without Docker, the bench and the chart tests take them from here.
+// build stage, ENV, USER, ENTRYPOINT and CMD. The build without Docker, the bench and the chart tests take them from here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../testenv/paths.js';
@@ -8,6 +8,8 @@ export interface RuntimeStage {
   base: string;
   /** `COPY --from=build SRC DEST`: SRC inside the build stage (WORKDIR-relative paths resolved), DEST in the image. */
   copy: { from: string; to: string };
+  /** `ENV KEY=VALUE ...` lines, in order, as the image config's `KEY=VALUE` entries. */
+  env: string[];
   user: string;
   entrypoint: string[];
   cmd: string[];
@@ -33,9 +35,17 @@ export function runtimeStage(dockerfile = join(repoRoot, 'Dockerfile')): Runtime
   if (copy?.[1] === undefined || copy[2] === undefined || user === undefined) {
     throw new Error(`${dockerfile}: the runtime stage needs one COPY --from=build SRC DEST and a USER`);
   }
+  const env = [...last.matchAll(/^ENV\s+(.+?)\s*$/gm)].flatMap(([, pairs = '']) => {
+    const entries = pairs.split(/\s+/);
+    if (!entries.every((entry) => /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(entry))) {
+      throw new Error(`${dockerfile}: expected ENV KEY=VALUE (unquoted, no spaces), got ENV ${pairs}`);
+    }
+    return entries;
+  });
   return {
     base,
     copy: { from: copy[1], to: copy[2] },
+    env,
     user,
     entrypoint: execForm('ENTRYPOINT', value('ENTRYPOINT')),
     cmd: execForm('CMD', value('CMD')),

@@ -109,6 +109,13 @@ export async function buildStage(node: string): Promise<OperatorBundle> {
   return read(false);
 }
 
+/** `KEY=VALUE` entries, `over`'s replacing `under`'s of the same key, as a later ENV line does. */
+function withEnv(under: readonly string[], over: readonly string[]): string[] {
+  const keyOf = (entry: string) => entry.slice(0, entry.indexOf('='));
+  const replaced = new Set(over.map(keyOf));
+  return [...under.filter((entry) => !replaced.has(keyOf(entry))), ...over];
+}
+
 export interface OperatorImage extends BuiltImage {
   sbom: string;
   stage: RuntimeStage;
@@ -140,6 +147,7 @@ export async function buildOperatorImage(
       ],
       config: {
         ...base.config,
+        env: withEnv(base.config.env ?? [], stage.env),
         user: stage.user,
         entrypoint: stage.entrypoint,
         cmd: stage.cmd,

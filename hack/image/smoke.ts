@@ -22,6 +22,7 @@ const IDENTITY_SCRIPT = [
   '  uid: process.getuid(), gid: process.getgid(), user: require("node:os").userInfo().username,',
   "  rootWritable, shell: fs.existsSync('/bin/sh'), caBundle: fs.existsSync('/etc/ssl/certs/ca-certificates.crt'),",
   '  node: process.version, zone: new Date(Date.UTC(2026, 0, 1)).toLocaleString("en-GB", { timeZone: "Europe/Berlin" }),',
+  '  env: process.env,',
   '}));',
 ].join('\n');
 
@@ -34,6 +35,7 @@ const identitySchema = z.object({
   caBundle: z.boolean(),
   node: z.string(),
   zone: z.string(),
+  env: z.record(z.string(), z.string()),
 });
 
 export type Identity = z.infer<typeof identitySchema>;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { imageNodeFlags } from '../../../hack/bundle.js';
+import { imageEnvironment, imageNodeFlags } from '../../../hack/bundle.js';
 import { exec } from '../../../hack/testenv/exec.js';
 import { versions } from '../../../hack/testenv/versions.js';
 import { CRD_FILE } from '../../../src/api/crd.js';
@@ -26,8 +26,8 @@ test('the bundle runs on the pinned Node, as in the image (hack/test.ts runs the
 test('the bundle runs alone: --version, --help, crd', async (t) => {
   const { file, bytes } = await buildBundle(t);
   assert.ok(bytes < MAX_BUNDLE_BYTES, `bundle is ${bytes} bytes, over the ${MAX_BUNDLE_BYTES} budget`);
-  const alone = { cwd: join(file, '..'), env: { PATH: process.env.PATH ?? '' } };
-  // As the image starts it: node with the Dockerfile's flags.
+  // As the image starts it: node with the Dockerfile's flags and ENV.
+  const alone = { cwd: join(file, '..'), env: { PATH: process.env.PATH ?? '', ...imageEnvironment() } };
   const image = [...imageNodeFlags(), file];
 
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
