@@ -18,6 +18,11 @@ export interface HeapSummary {
   totalBytes: number;
   nodes: number;
   top: HeapEntry[];
+  /**
+   * Strings by their value (its first 60 characters, as the snapshot names them): the same value held many times
+   * over is memory a shared copy would save. Absent from results written before it was measured.
+   */
+  strings?: HeapEntry[];
 }
 
 export function isHeapSnapshot(value: unknown): value is HeapSnapshot {
@@ -36,7 +41,9 @@ export function summarizeHeap(snapshot: HeapSnapshot, limit = 15): HeapSummary {
   const nameAt = fields.indexOf('name');
   const sizeAt = fields.indexOf('self_size');
   const groups = new Map<string, { count: number; bytes: number }>();
+  const strings = new Map<string, { count: number; bytes: number }>();
   let total = 0;
+  let stringBytes = 0;
   for (let i = 0; i + width <= snapshot.nodes.length; i += width) {
     const type = typeNames[snapshot.nodes[i + typeAt] ?? -1] ?? 'unknown';
     const size = snapshot.nodes[i + sizeAt] ?? 0;
@@ -50,8 +57,30 @@ export function summarizeHeap(snapshot: HeapSnapshot, limit = 15): HeapSummary {
     group.bytes += size;
     groups.set(key, group);
     total += size;
+    if (type === 'string') {
+      const value = (snapshot.strings[snapshot.nodes[i + nameAt] ?? -1] ?? '').slice(0, 60);
+      const same = strings.get(value) ?? { count: 0, bytes: 0 };
+      same.count += 1;
+      same.bytes += size;
+      strings.set(value, same);
+      stringBytes += size;
+    }
   }
-  const top = [...groups.entries()]
+  return {
+    totalBytes: total,
+    nodes: snapshot.nodes.length / Math.max(width, 1),
+    top: largest(groups, total, limit),
+    strings: largest(strings, stringBytes, limit),
+  };
+}
+
+/** The `limit` largest groups by bytes, each with its share of `total`. */
+function largest(
+  groups: Map<string, { count: number; bytes: number }>,
+  total: number,
+  limit: number,
+): HeapEntry[] {
+  return [...groups.entries()]
     .sort((a, b) => b[1].bytes - a[1].bytes)
     .slice(0, limit)
     .map(([name, g]) => ({
@@ -60,5 +89,4 @@ export function summarizeHeap(snapshot: HeapSnapshot, limit = 15): HeapSummary {
       bytes: g.bytes,
       percent: total > 0 ? (g.bytes / total) * 100 : 0,
     }));
-  return { totalBytes: total, nodes: snapshot.nodes.length / Math.max(width, 1), top };
 }

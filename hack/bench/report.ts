@@ -480,20 +480,29 @@ function apiClientSection(r: Results, report: Report): void {
   const a = r.apiclient;
   if (a === undefined) return;
   report.add(
-    "## API client: the operator's client beside a bare keep-alive agent",
+    "## API client: the operator's client beside a bare keep-alive agent and HTTP/2",
     '',
     `${a.requests} \`GET /api/v1/namespaces/default\`, one at a time from the bench's process, through the operator's own ` +
-      "API client (`src/runtime/kube/client.ts`: keep-alive connections, the kubeconfig's credentials applied to every " +
-      'request so that a rotated token is picked up) and through one bare keep-alive `https.Agent` holding the same CA, ' +
-      "certificate and key, loaded once. CPU is the bench process's (`process.cpuUsage`), per request.",
+      "API client (`src/runtime/kube/client.ts`: keep-alive connections, the kubeconfig's credentials applied afresh " +
+      'every 10 s and after a 401, so that a rotated token is picked up) and through one bare keep-alive `https.Agent` holding the same CA, ' +
+      'certificate and key, loaded once, and over one `node:http2` connection with the same settings. CPU is the ' +
+      "bench process's (`process.cpuUsage`), per request.",
     '',
     '| client | p50 (ms) | p95 | p99 | CPU per request (ms) |',
     '|---|---:|---:|---:|---:|',
-    ...[a.operatorClient, a.keepAlive].map(
+    ...[a.operatorClient, a.keepAlive, ...(a.http2 === undefined ? [] : [a.http2])].map(
       (c) =>
         `| ${c.client} | ${n1(c.wallMs.p50, 2)} | ${n1(c.wallMs.p95, 2)} | ${n1(c.wallMs.p99, 2)} | ${n1(c.cpuMsPerRequest, 2)} |`,
     ),
     '',
+    ...(a.inFlight16 === undefined
+      ? []
+      : [
+          `With 16 requests in flight (${int(a.inFlight16.requests)} requests), CPU per request: ` +
+            `${n1(a.inFlight16.keepAliveCpuMs, 2)} ms through the keep-alive agent (up to 16 connections), ` +
+            `${n1(a.inFlight16.http2CpuMs, 2)} ms over the one HTTP/2 connection.`,
+          '',
+        ]),
   );
 }
 
@@ -627,6 +636,21 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
               `| \`${e.name.replace(/\|/g, '\\|')}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
           ),
         '',
+        ...(h.strings === undefined
+          ? []
+          : [
+              'The strings held most, by value (its first 60 characters; % of all string bytes):',
+              '',
+              '| string | copies | bytes | % |',
+              '|---|---:|---:|---:|',
+              ...h.strings
+                .slice(0, 12)
+                .map(
+                  (e) =>
+                    `| \`${JSON.stringify(e.name).slice(1, -1).replace(/\|/g, '\\|').replace(/`/g, "'")}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
+                ),
+              '',
+            ]),
       );
     }
     showProfile(r, t.profile, shown, report);
