@@ -94,12 +94,7 @@ export function imageNodeFlags(): string[] {
 
 /** The Dockerfile's ENV lines, as the image's processes see them (on top of the environment they inherit). */
 export function imageEnvironment(): Record<string, string> {
-  return Object.fromEntries(
-    runtimeStage().env.map((entry) => [
-      entry.slice(0, entry.indexOf('=')),
-      entry.slice(entry.indexOf('=') + 1),
-    ]),
-  );
+  return runtimeStage().env;
 }
 
 /** The npm packages esbuild put into the bundle, as package-lock.json names them (`node_modules/...`). */

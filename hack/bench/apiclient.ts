@@ -70,13 +70,12 @@ export async function benchApiClient(kubeconfig: string, quick: boolean): Promis
   // The kubeconfig's CA, certificate, key or token, read once; one agent that keeps its connections open.
   const tlsOptions: https.RequestOptions = {};
   await kubeConfig.applyToHTTPSOptions(tlsOptions);
-  const agent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 16,
+  const tls = {
     ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca } : {}),
     ...(tlsOptions.cert !== undefined ? { cert: tlsOptions.cert } : {}),
     ...(tlsOptions.key !== undefined ? { key: tlsOptions.key } : {}),
-  });
+  };
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 16, ...tls });
   const url = new URL(PATH, server);
   // A token, when the kubeconfig authenticates with one, comes as a header.
   const headers = { ...(tlsOptions.headers as Record<string, string> | undefined) };
@@ -96,11 +95,7 @@ export async function benchApiClient(kubeconfig: string, quick: boolean): Promis
       request.once('error', reject);
       request.end();
     });
-  const session = http2.connect(server, {
-    ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca } : {}),
-    ...(tlsOptions.cert !== undefined ? { cert: tlsOptions.cert } : {}),
-    ...(tlsOptions.key !== undefined ? { key: tlsOptions.key } : {}),
-  });
+  const session = http2.connect(server, tls);
   session.on('error', () => undefined);
   const http2Get = (): Promise<void> =>
     new Promise((resolve, reject) => {

@@ -8,8 +8,8 @@ export interface RuntimeStage {
   base: string;
   /** `COPY --from=build SRC DEST`: SRC inside the build stage (WORKDIR-relative paths resolved), DEST in the image. */
   copy: { from: string; to: string };
-  /** `ENV KEY=VALUE ...` lines, in order, as the image config's `KEY=VALUE` entries. */
-  env: string[];
+  /** `ENV KEY=VALUE ...` lines, by key (a later line's value replacing an earlier one's, as in Docker). */
+  env: Record<string, string>;
   user: string;
   entrypoint: string[];
   cmd: string[];
@@ -35,13 +35,16 @@ export function runtimeStage(dockerfile = join(repoRoot, 'Dockerfile')): Runtime
   if (copy?.[1] === undefined || copy[2] === undefined || user === undefined) {
     throw new Error(`${dockerfile}: the runtime stage needs one COPY --from=build SRC DEST and a USER`);
   }
-  const env = [...last.matchAll(/^ENV\s+(.+?)\s*$/gm)].flatMap(([, pairs = '']) => {
-    const entries = pairs.split(/\s+/);
-    if (!entries.every((entry) => /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(entry))) {
-      throw new Error(`${dockerfile}: expected ENV KEY=VALUE (unquoted, no spaces), got ENV ${pairs}`);
+  const env: Record<string, string> = {};
+  for (const [, pairs = ''] of last.matchAll(/^ENV\s+(.+?)\s*$/gm)) {
+    for (const entry of pairs.split(/\s+/)) {
+      const pair = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(entry);
+      if (pair?.[1] === undefined || pair[2] === undefined) {
+        throw new Error(`${dockerfile}: expected ENV KEY=VALUE (unquoted, no spaces), got ENV ${pairs}`);
+      }
+      env[pair[1]] = pair[2];
     }
-    return entries;
-  });
+  }
   return {
     base,
     copy: { from: copy[1], to: copy[2] },

@@ -109,11 +109,12 @@ export async function buildStage(node: string): Promise<OperatorBundle> {
   return read(false);
 }
 
-/** `KEY=VALUE` entries, `over`'s replacing `under`'s of the same key, as a later ENV line does. */
-function withEnv(under: readonly string[], over: readonly string[]): string[] {
-  const keyOf = (entry: string) => entry.slice(0, entry.indexOf('='));
-  const replaced = new Set(over.map(keyOf));
-  return [...under.filter((entry) => !replaced.has(keyOf(entry))), ...over];
+/** The base's `KEY=VALUE` entries with the Dockerfile's ENV on top, replacing a key as a later ENV line does. */
+function withEnv(under: readonly string[], over: Record<string, string>): string[] {
+  return [
+    ...under.filter((entry) => !Object.hasOwn(over, entry.slice(0, entry.indexOf('=')))),
+    ...Object.entries(over).map(([key, value]) => `${key}=${value}`),
+  ];
 }
 
 export interface OperatorImage extends BuiltImage {
