@@ -226,7 +226,11 @@ async function run(
             results.size = await benchSize(kafkaLibs);
             break;
           case 'apiclient':
-            results.apiclient = await benchApiClient(kubeconfig, args.quick);
+            results.apiclient = await benchApiClient(
+              kubeconfig,
+              args.quick,
+              ctx.serverPids['kube-apiserver'],
+            );
             break;
           case 'pod':
             if (ctx.node === undefined) throw new Error('the environment has no node (TESTENV_NODE=0?)');

@@ -498,9 +498,15 @@ function apiClientSection(r: Results, report: Report): void {
     ...(a.inFlight16 === undefined
       ? []
       : [
-          `With 16 requests in flight (${int(a.inFlight16.requests)} requests), CPU per request: ` +
+          `With 16 requests in flight (${int(a.inFlight16.requests)} requests, two runs of each, alternating), the bench's CPU per request: ` +
             `${n1(a.inFlight16.keepAliveCpuMs, 2)} ms through the keep-alive agent (up to 16 connections), ` +
-            `${n1(a.inFlight16.http2CpuMs, 2)} ms over the one HTTP/2 connection.`,
+            `${n1(a.inFlight16.http2CpuMs, 2)} ms over the one HTTP/2 connection.` +
+            (a.inFlight16.apiServer === undefined
+              ? ''
+              : " The API server's in the same runs (its idle work included): " +
+                `${a.inFlight16.apiServer.keepAliveCpuMs.map((x) => n1(x, 2)).join(', ')} ms over ` +
+                `keep-alive HTTP/1.1, ${a.inFlight16.apiServer.http2CpuMs.map((x) => n1(x, 2)).join(', ')} ms over ` +
+                'HTTP/2.'),
           '',
         ]),
   );

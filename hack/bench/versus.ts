@@ -67,6 +67,12 @@ export function writesPerRegistration(point: ScalePointSummary): number {
   return writeCount(Object.entries(point.apiRequests)) / point.count;
 }
 
+/** A server's CPU from the first create to the last register record, per registration; the bench's load included. */
+export function serverCpuMsPerRegistration(point: ScalePointSummary, server: string): number | undefined {
+  const seconds = point.cpuByProcess?.[server];
+  return seconds === undefined ? undefined : (seconds * 1000) / point.count;
+}
+
 const mean = (values: number[]): number | undefined =>
   values.length === 0 ? undefined : summarize(values).mean;
 
@@ -153,6 +159,19 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
       `delete of all ${n} to all gone`,
       scale((p) => p.allGoneMs),
       s,
+      { text: '' },
+    ),
+    // What each operator costs the servers it talks to: on a machine they share, that CPU is the operator's too.
+    row(
+      'kube-apiserver CPU per registration (all of it, create to the last record)',
+      scale((p) => serverCpuMsPerRegistration(p, 'kube-apiserver')),
+      ms,
+      { text: '' },
+    ),
+    row(
+      'Kafka broker CPU per registration',
+      scale((p) => serverCpuMsPerRegistration(p, 'kafka')),
+      ms,
       { text: '' },
     ),
     row(

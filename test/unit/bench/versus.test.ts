@@ -6,6 +6,7 @@ import { summarize } from '../../../hack/bench/stats.js';
 import type { SteadyResult } from '../../../hack/bench/steady.js';
 import {
   judgeVersus,
+  serverCpuMsPerRegistration,
   writesPerRegistration,
   type VersusResult,
   type VersusRow,
@@ -110,6 +111,24 @@ describe('the race with the Go peer', () => {
     assert.equal(find(rows, (w) => w.endsWith('p99')).met, true);
     assert.equal(find(rows, (w) => w.startsWith('API writes')).met, true);
     assert.equal(find(rows, (w) => w.startsWith('delete')).met, undefined, 'no target');
+  });
+
+  it('shows what each costs the API server and the broker, per registration, without a target', () => {
+    const race = result({ ms: [1, 1], rss: 60 }, { ms: [1, 1], rss: 50 });
+    race.scale.forEach((s, i) => {
+      s.point.cpuByProcess = { 'kube-apiserver': s.operator === 'ours' ? 16 + i : 12, kafka: 3 };
+    });
+    assert.equal(serverCpuMsPerRegistration(race.scale[0]?.point ?? point(1, 1, {}), 'kube-apiserver'), 16);
+    const rows = judgeVersus(race);
+    const api = find(rows, (w) => w.startsWith('kube-apiserver CPU'));
+    assert.equal(api.ours, '16.0 ms, 18.0 ms');
+    assert.equal(api.ratio, 17 / 12);
+    assert.equal(api.met, undefined);
+    assert.equal(find(rows, (w) => w.startsWith('Kafka broker CPU')).ratio, 1);
+  });
+
+  it('leaves a server out where the run did not measure it', () => {
+    assert.equal(serverCpuMsPerRegistration(point(1, 1, {}), 'kafka'), undefined);
   });
 
   it('misses a memory target above 100 MiB even within the ratio', () => {
