@@ -21,8 +21,8 @@ USER 65532:65532
 # The base's entrypoint is node itself; `run` by default, so `docker run IMAGE` starts the operator.
 # --memory-saver-mode keeps V8's heap close to what is live ("at the expense of extra cpu cycles", V8 says): with
 # 1,000 objects the operator peaks at about 105 MiB RSS instead of 160 on Node 24. --optimize-for-size bounds it
-# as well but also trades code speed for size: 6-15% more CPU for the same peak (docs/benchmarks.md). A V8 flag,
-# not Node's: the tests run the image's Node, which would refuse it if a new V8 dropped it. The bench and the chart
-# tests read these flags from here, so they run the bundle as the image does.
+# as well but also trades code speed for size: 13% more CPU on the means of five alternating pairs, for the same
+# peak (docs/benchmarks.md). A V8 flag, not Node's: the tests run the image's Node, which would refuse it if a new
+# V8 dropped it. The bench and the chart tests read these flags from here, so they run the bundle as the image does.
 ENTRYPOINT ["/nodejs/bin/node", "--memory-saver-mode", "/app/cluster-registry-operator.mjs"]
 CMD ["run"]
