@@ -32,6 +32,8 @@ export interface UpOptions {
   node?: boolean;
   /** Which broker (default: `TESTENV_KAFKA_VERSION`, else the newest). */
   kafkaVersion?: KafkaVersion;
+  /** Flags for kube-apiserver beyond the environment's own (a test's private environment; not kept for attach). */
+  apiserverFlags?: string[];
 }
 
 /** The variables a test, the demo or a user's shell gets: written to `<state>/env` as KEY=VALUE lines. */
@@ -63,7 +65,12 @@ export class Environment {
       tools,
       config,
       pki,
-      { kube, kafka: options.kafka ?? true, kafkaVersion: version },
+      {
+        kube,
+        kafka: options.kafka ?? true,
+        kafkaVersion: version,
+        apiserverFlags: options.apiserverFlags ?? [],
+      },
       node,
     );
     env.linkBin();
@@ -107,7 +114,7 @@ export class Environment {
       tools,
       config,
       pki,
-      { kube: true, kafka: true, kafkaVersion: version },
+      { kube: true, kafka: true, kafkaVersion: version, apiserverFlags: [] },
       node,
     );
   }
@@ -157,6 +164,7 @@ export class Environment {
           this.config,
           this.pki,
           this.node && apiserverNodeOptions(this.node),
+          this.options.apiserverFlags,
         );
         break;
       case KAFKA:

@@ -82,6 +82,7 @@ export async function startApiserver(
   config: EnvConfig,
   pki: Pki,
   node?: ApiserverNodeOptions,
+  extraFlags: string[] = [],
 ): Promise<ProcessRecord> {
   const tokens = join(stateDir, 'tokens.csv');
   writeFileSync(
@@ -117,6 +118,7 @@ export async function startApiserver(
     ...(node === undefined ? ['--disable-admission-plugins=ServiceAccount'] : []),
     '--allow-privileged=true',
     '--v=1',
+    ...extraFlags,
   ]);
   await waitReady(record, () => readyz(config, pki), 90_000);
   return record;

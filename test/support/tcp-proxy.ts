@@ -11,17 +11,24 @@ export interface TcpProxy {
   /** Resets every connection through the proxy and every new one until heal(). */
   cut(): void;
   heal(): void;
+  /** The connections open now go silent, both ways, without being closed (a half-open link); new ones work. */
+  stall(): void;
+  /** Connections accepted so far. */
+  connections(): number;
 }
 
 export async function tcpProxy(t: TestContext, target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const stallers: (() => void)[] = [];
   let open = true;
+  let accepted = 0;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
   const server = createServer((downstream) => {
     track(downstream);
+    accepted += 1;
     if (!open) {
       downstream.resetAndDestroy();
       return;
@@ -34,6 +41,13 @@ export async function tcpProxy(t: TestContext, target: { host: string; port: num
     };
     downstream.on('error', end).on('close', end).pipe(upstream);
     upstream.on('error', end).on('close', end).pipe(downstream);
+    stallers.push(() => {
+      downstream.unpipe(upstream);
+      upstream.unpipe(downstream);
+      // Read and dropped, so that neither end sees its writes back up.
+      downstream.on('data', () => undefined);
+      upstream.on('data', () => undefined);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const cut = () => {
@@ -50,6 +64,10 @@ export async function tcpProxy(t: TestContext, target: { host: string; port: num
     heal: () => {
       open = true;
     },
+    stall: () => {
+      for (const stall of stallers.splice(0)) stall();
+    },
+    connections: () => accepted,
   };
 }
 

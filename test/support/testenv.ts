@@ -117,8 +117,11 @@ export interface PrivateKube {
   compactEtcd(): Promise<void>;
 }
 
-export async function startPrivateKube(t: TestContext): Promise<PrivateKube> {
-  const env = await startPrivateEnv(t, { kube: true, kafka: false });
+export async function startPrivateKube(
+  t: TestContext,
+  options: { apiserverFlags?: string[] } = {},
+): Promise<PrivateKube> {
+  const env = await startPrivateEnv(t, { kube: true, kafka: false, ...options });
   const kubeconfig = env.vars().KUBECONFIG;
   if (kubeconfig === undefined) throw new Error('private environment has no kubeconfig');
   return {
