@@ -1,7 +1,7 @@
 // The bench's side of the API server: creating and deleting ClusterRegistrations, watching deletions, and the API
 // server's own request counters. Every request the bench makes is counted, so the operator's share is exact.
 import { execFile } from 'node:child_process';
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../src/api/constants.js';
 import { KubeClient } from '../../src/runtime/kube/client.js';
@@ -109,7 +109,7 @@ export class BenchKube {
     onEvent: (type: string, object: RegistrationObject, at: number) => void,
   ): Promise<void> {
     this.count('WATCH', PLURAL);
-    const response: IncomingMessage = await this.client.stream({
+    const response: Readable = await this.client.stream({
       path: COLLECTION,
       query: { watch: true, resourceVersion, allowWatchBookmarks: false },
       signal,

@@ -53,3 +53,17 @@ export function whenAborted(signal: AbortSignal): Promise<void> {
     );
   });
 }
+
+/** `promise`, unless `signal` aborts first: then its reason. The work behind the promise goes on regardless. */
+export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}

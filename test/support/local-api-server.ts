@@ -1,6 +1,7 @@
 // A local HTTP server in the API server's place: runtime code runs through the real KubeClient, and the test sees
 // each request as it went over the wire (method, path, query, body) and answers it as it likes, streams included.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
@@ -75,12 +76,16 @@ export async function localApiServer(t: TestContext, handle: Handler): Promise<L
 }
 
 /** Listens on a free loopback port, which it returns; the server closes when the test ends. */
-export async function listenLocally(t: TestContext, server: Server): Promise<number> {
+export async function listenLocally(t: TestContext, server: Server | Http2SecureServer): Promise<number> {
   await new Promise<void>((resolve) => {
     server.listen(0, '127.0.0.1', resolve);
   });
+  // An HTTP/2 server's connections are its sessions.
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => sessions.add(session));
   t.after(() => {
-    server.closeAllConnections();
+    if ('closeAllConnections' in server) server.closeAllConnections();
+    for (const session of sessions) session.destroy();
     server.close();
   });
   return (server.address() as AddressInfo).port;
@@ -89,7 +94,7 @@ export async function listenLocally(t: TestContext, server: Server): Promise<num
 /** A kubeconfig whose one context is this cluster and user. */
 export function localKubeConfig(
   cluster: { server: string; caData?: string; skipTLSVerify?: boolean },
-  user: { name: string; token?: string },
+  user: { name: string; token?: string; certData?: string; keyData?: string },
 ): KubeConfig {
   const config = new KubeConfig();
   config.loadFromOptions({

@@ -1,15 +1,25 @@
-// A small REST client over node:https, generic over resources by path. client-node still loads the kubeconfig and
-// authenticates (tokens, client certificates, exec plugins, in-cluster) through `applyToHTTPSOptions`, applied
-// afresh every 10 s and after a 401; the requests themselves are ours so that every one has a deadline we choose
-// and a watch can stream for as long as the server keeps it open (client-node 2.0.0 aborted every watch after
-// 30 s; see docs/runtime.md).
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+// A small REST client, generic over resources by path. client-node still loads the kubeconfig and authenticates
+// (tokens, client certificates, exec plugins, in-cluster) through `applyToHTTPSOptions`, applied afresh every 10 s
+// and after a 401; the requests themselves are ours, over HTTP/2 where the server offers it (http2.ts), so that
+// every one has a deadline we choose and a watch can stream for as long as the server keeps it open
+// (client-node 2.0.0 aborted every watch after 30 s; see docs/runtime.md).
+import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 // The config module alone: the package's index loads every generated API client and model, which we never use.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { linkSignals } from '../abort.js';
+import { Http1Transport } from './http1.js';
+import { HTTP2_TIMING, Http2Transport, type Http2Timing } from './http2.js';
+import {
+  connectionIdentity,
+  tlsSettings,
+  type Answer,
+  type HttpMethod,
+  type Transport,
+} from './transport.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type { HttpMethod } from './transport.js';
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestOptions {
@@ -57,7 +67,7 @@ export const isGone = (error: unknown): boolean => isApiError(error, 410);
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-function readBody(response: IncomingMessage): Promise<string> {
+function readBody(response: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -93,22 +103,6 @@ function queryString(query: Query | undefined): string {
   return text === '' ? '' : `?${text}`;
 }
 
-// client-node caches one https.Agent per cluster and user but builds it without keep-alive, so every request
-// would open a new TCP and TLS connection (a third of the operator's CPU under load, see docs/benchmarks.md).
-// Its twin with keep-alive, made once per agent, carries the same TLS settings. Proxy agents are left alone.
-const keepAliveTwins = new WeakMap<https.Agent, https.Agent>();
-
-function keepAliveAgent(agent: https.RequestOptions['agent']): https.RequestOptions['agent'] {
-  if (!(agent instanceof https.Agent) || agent.constructor !== https.Agent) return agent;
-  let twin = keepAliveTwins.get(agent);
-  if (twin === undefined) {
-    const { options } = agent as https.Agent & { options: https.AgentOptions };
-    twin = new https.Agent({ ...options, keepAlive: true, scheduling: 'lifo' });
-    keepAliveTwins.set(agent, twin);
-  }
-  return twin;
-}
-
 /**
  * How long the credentials applied once serve the requests after it. client-node reads files, decodes the
  * certificates and asks its authenticators each time (a tenth of a request's CPU, docs/runtime.md); client-go
@@ -116,19 +110,42 @@ function keepAliveAgent(agent: https.RequestOptions['agent']): https.RequestOpti
  */
 export const CREDENTIALS_TTL_MS = 10_000;
 
+export interface KubeClientOptions {
+  /** Deadline of a request that sets none (default 30 s). */
+  requestTimeoutMs?: number;
+  /** How long the credentials applied once serve (default 10 s). */
+  credentialsTtlMs?: number;
+  /** HTTP/2's health checks and connect deadline, or false for HTTP/1.1 only (default client-go's). */
+  http2?: Http2Timing | false;
+}
+
+/** What applyToHTTPSOptions gave, ready for requests: the headers it adds and the connection that suits it. */
+interface Applied {
+  headers: Record<string, string>;
+  transport: Transport;
+}
+
 interface AppliedCredentials {
   at: number;
-  options: Promise<https.RequestOptions>;
+  applied: Promise<Applied>;
 }
 
 export class KubeClient {
   private credentials: AppliedCredentials | undefined;
+  /** The connection, kept while the server and TLS settings it was made for stay the same. */
+  private connection: { identity: string; transport: Transport } | undefined;
+  private readonly defaultTimeoutMs: number;
+  private readonly credentialsTtlMs: number;
+  private readonly http2: Http2Timing | false;
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    private readonly defaultTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
-    private readonly credentialsTtlMs: number = CREDENTIALS_TTL_MS,
-  ) {}
+    options: KubeClientOptions = {},
+  ) {
+    this.defaultTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.credentialsTtlMs = options.credentialsTtlMs ?? CREDENTIALS_TTL_MS;
+    this.http2 = options.http2 ?? HTTP2_TIMING;
+  }
 
   /** From $KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
   static fromDefaultConfig(): KubeClient {
@@ -155,8 +172,8 @@ export class KubeClient {
       body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json' };
     try {
       const response = await this.send(method, options.path, options.query, headers, signal, body);
-      const text = await readBody(response);
-      const statusCode = response.statusCode ?? 0;
+      const text = await readBody(response.body);
+      const { statusCode } = response;
       if (statusCode < 200 || statusCode > 299) throw this.apiError(method, options.path, statusCode, text);
       return (text === '' ? undefined : JSON.parse(text)) as T;
     } catch (error) {
@@ -169,13 +186,13 @@ export class KubeClient {
   }
 
   /** A GET whose body is read as it arrives (a watch). Answers other than 200 throw KubeApiError. */
-  async stream(options: StreamOptions): Promise<IncomingMessage> {
+  async stream(options: StreamOptions): Promise<Readable> {
     const { path, query, signal, connectTimeoutMs } = options;
     const response = await this.send('GET', path, query, {}, signal, undefined, connectTimeoutMs);
     if (response.statusCode !== 200) {
-      throw this.apiError('GET', path, response.statusCode ?? 0, await readBody(response));
+      throw this.apiError('GET', path, response.statusCode, await readBody(response.body));
     }
-    return response;
+    return response.body;
   }
 
   private apiError(method: HttpMethod, path: string, statusCode: number, body: string): KubeApiError {
@@ -189,25 +206,54 @@ export class KubeClient {
     );
   }
 
-  /** The kubeconfig's credentials, the CA and client certificates, and a keep-alive agent for this cluster and user. */
-  private applied(): Promise<https.RequestOptions> {
+  private server(): URL {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
+    return new URL(cluster.server);
+  }
+
+  /** The kubeconfig's credentials, and the connection for this cluster with the TLS settings they come with. */
+  private applied(server: URL): Promise<Applied> {
     const now = Date.now();
     if (this.credentials !== undefined && now - this.credentials.at < this.credentialsTtlMs) {
-      return this.credentials.options;
+      return this.credentials.applied;
     }
-    const options = (async () => {
-      const applied: https.RequestOptions = {};
-      await this.kubeConfig.applyToHTTPSOptions(applied);
-      applied.agent = keepAliveAgent(applied.agent);
-      return applied;
+    const applied = (async (): Promise<Applied> => {
+      const options: https.RequestOptions = {};
+      await this.kubeConfig.applyToHTTPSOptions(options);
+      return {
+        headers: { ...(options.headers as Record<string, string> | undefined) },
+        transport: this.transportFor(server, options),
+      };
     })();
-    const credentials = { at: now, options };
+    const credentials = { at: now, applied };
     this.credentials = credentials;
     // A failure (an exec plugin that failed) is not kept: the next request tries again.
-    options.catch(() => {
+    applied.catch(() => {
       if (this.credentials === credentials) this.credentials = undefined;
     });
-    return options;
+    return applied;
+  }
+
+  /** The connection made for these settings before, or a new one (the old one finishes what it carries). */
+  private transportFor(server: URL, options: https.RequestOptions): Transport {
+    const settings = tlsSettings(options);
+    // client-node's agent for the cluster is a proxy's when the kubeconfig names one, otherwise a plain agent.
+    const { agent } = options;
+    const proxy =
+      agent instanceof http.Agent && agent.constructor !== https.Agent && agent.constructor !== http.Agent;
+    const identity = `${proxy ? 'proxy ' : ''}${connectionIdentity(server, settings)}`;
+    if (this.connection?.identity === identity) return this.connection.transport;
+    this.connection?.transport.close();
+    const protocol = server.protocol === 'http:' ? 'http:' : 'https:';
+    const { auth } = options;
+    const transport = proxy
+      ? new Http1Transport(protocol, settings, agent, auth ?? undefined)
+      : protocol === 'https:' && this.http2 !== false
+        ? new Http2Transport(server, settings, auth ?? undefined, this.http2)
+        : new Http1Transport(protocol, settings, undefined, auth ?? undefined);
+    this.connection = { identity, transport };
+    return transport;
   }
 
   private async send(
@@ -217,42 +263,19 @@ export class KubeClient {
     headers: Record<string, string>,
     signal: AbortSignal,
     body: string | undefined,
-    /** Destroys the request if no response headers arrive in time; the body may then take as long as it takes. */
     headersTimeoutMs?: number,
-  ): Promise<IncomingMessage> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
-    const server = new URL(cluster.server);
+  ): Promise<Answer> {
+    const server = this.server();
     // A server URL may carry a path prefix (an API proxy); the resource path goes after it.
     const url = new URL(`${server.pathname.replace(/\/$/, '')}${path}${queryString(query)}`, server);
-    const credentials = await this.applied();
-    const requestOptions: https.RequestOptions = {
-      ...credentials,
+    const applied = await this.applied(server);
+    return applied.transport.send({
       method,
-      headers: {
-        ...(credentials.headers as OutgoingHttpHeaders | undefined),
-        Accept: 'application/json',
-        ...headers,
-      },
+      url,
+      headers: { ...applied.headers, Accept: 'application/json', ...headers },
+      body,
       signal,
-    };
-    const transport = url.protocol === 'http:' ? http : https;
-    return new Promise((resolve, reject) => {
-      const request = transport.request(url, requestOptions, (response) => {
-        clearTimeout(headersTimer);
-        resolve(response);
-      });
-      const headersTimer =
-        headersTimeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              request.destroy(new Error(`no response within ${headersTimeoutMs} ms`));
-            }, headersTimeoutMs);
-      request.once('error', (error) => {
-        clearTimeout(headersTimer);
-        reject(error);
-      });
-      request.end(body);
+      ...(headersTimeoutMs === undefined ? {} : { headersTimeoutMs }),
     });
   }
 }
