@@ -1,10 +1,10 @@
-// What the operator's API client costs beside the least a client can do: the same small request, one at a time,
-// through the operator's own client (src/runtime/kube/client.ts: keep-alive, the kubeconfig's credentials applied
-// afresh every 10 s and after a 401, so that a rotated token is picked up) and through a bare keep-alive agent
-// whose TLS settings are loaded once, and over one HTTP/2 connection (node:http2, as client-go multiplexes its
-// requests) with the same settings: one at a time, and 16 in flight. Measured in the bench's process: wall time
-// and CPU time per request; with 16 in flight also the API server's CPU per request, which the two protocols
-// cost it differently.
+// What the operator's API client costs beside the least a client can do: the same small request through the
+// operator's own client (src/runtime/kube/client.ts: the kubeconfig's credentials applied afresh every 10 s and
+// after a 401, so that a rotated token is picked up), over HTTP/2 as it runs and over HTTP/1.1 as it speaks to a
+// server without HTTP/2, and through a bare keep-alive agent and one bare node:http2 connection whose TLS settings
+// are loaded once: one at a time, and 16 in flight. Measured in the bench's process: wall time and CPU time per
+// request; with 16 in flight also the API server's CPU per request, which the two protocols might cost it
+// differently.
 import http2 from 'node:http2';
 import https from 'node:https';
 import { KubeClient } from '../../src/runtime/kube/client.js';
@@ -20,6 +20,8 @@ export interface ClientRun {
 export interface ApiClientResult {
   requests: number;
   operatorClient: ClientRun;
+  /** The operator's client with HTTP/2 off (absent from results written before its client spoke HTTP/2). */
+  operatorHttp1?: ClientRun;
   keepAlive: ClientRun;
   /** One HTTP/2 connection, one request at a time (absent from results written before it was measured). */
   http2?: ClientRun;
@@ -28,6 +30,9 @@ export interface ApiClientResult {
     requests: number;
     keepAliveCpuMs: number;
     http2CpuMs: number;
+    /** The operator's client over HTTP/2 and over HTTP/1.1 (absent before its client spoke HTTP/2). */
+    operatorHttp2CpuMs?: number;
+    operatorHttp1CpuMs?: number;
     /** The API server's CPU per request in the same runs, two runs each, in the order they ran. */
     apiServer?: { keepAliveCpuMs: number[]; http2CpuMs: number[] };
   };
@@ -92,6 +97,10 @@ export async function benchApiClient(
   const requests = quick ? 100 : 500;
   const operatorClient = KubeClient.fromFile(kubeconfig);
   const kubeConfig = operatorClient.kubeConfig;
+  const operatorHttp1 = new KubeClient(kubeConfig, { http2: false });
+  const operatorGet = (client: KubeClient) => async () => {
+    await client.request({ path: PATH });
+  };
   const server = kubeConfig.getCurrentCluster()?.server;
   if (server === undefined) throw new Error('the kubeconfig has no current cluster');
   // The kubeconfig's CA, certificate, key or token, read once; one agent that keeps its connections open.
@@ -142,29 +151,47 @@ export async function benchApiClient(
   try {
     const many = requests * 4;
     // Alternating, so that neither protocol gets the quieter seconds.
-    const runs: Record<'keepAlive' | 'http2', CpuPerRequest[]> = { keepAlive: [], http2: [] };
+    const variants = {
+      keepAlive: keepAliveGet,
+      http2: http2Get,
+      operatorHttp2: operatorGet(operatorClient),
+      operatorHttp1: operatorGet(operatorHttp1),
+    };
+    const runs: Record<keyof typeof variants, CpuPerRequest[]> = {
+      keepAlive: [],
+      http2: [],
+      operatorHttp2: [],
+      operatorHttp1: [],
+    };
     for (let round = 0; round < 2; round++) {
-      runs.keepAlive.push(await cpuPerRequest(many, 16, keepAliveGet, apiServerPid));
-      runs.http2.push(await cpuPerRequest(many, 16, http2Get, apiServerPid));
+      for (const [name, one] of Object.entries(variants) as [keyof typeof variants, () => Promise<void>][]) {
+        runs[name].push(await cpuPerRequest(many, 16, one, apiServerPid));
+      }
     }
+    const clientMs = (of: CpuPerRequest[]) => summarize(of.map((r) => r.clientMs)).mean;
     const serverMs = (of: CpuPerRequest[]) =>
       of.map((r) => r.serverMs).filter((ms): ms is number => ms !== undefined);
     const apiServer = { keepAliveCpuMs: serverMs(runs.keepAlive), http2CpuMs: serverMs(runs.http2) };
     return {
       requests,
       operatorClient: await timed(
-        'operator client (keep-alive, credentials applied every 10 s)',
+        'operator client over HTTP/2, credentials applied every 10 s',
         requests,
-        async () => {
-          await operatorClient.request({ path: PATH });
-        },
+        variants.operatorHttp2,
+      ),
+      operatorHttp1: await timed(
+        'operator client over HTTP/1.1 (keep-alive), credentials applied every 10 s',
+        requests,
+        variants.operatorHttp1,
       ),
       keepAlive: await timed('keep-alive agent, TLS settings loaded once', requests, keepAliveGet),
       http2: await timed('one HTTP/2 connection, TLS settings loaded once', requests, http2Get),
       inFlight16: {
         requests: many,
-        keepAliveCpuMs: summarize(runs.keepAlive.map((r) => r.clientMs)).mean,
-        http2CpuMs: summarize(runs.http2.map((r) => r.clientMs)).mean,
+        keepAliveCpuMs: clientMs(runs.keepAlive),
+        http2CpuMs: clientMs(runs.http2),
+        operatorHttp2CpuMs: clientMs(runs.operatorHttp2),
+        operatorHttp1CpuMs: clientMs(runs.operatorHttp1),
         ...(apiServer.keepAliveCpuMs.length > 0 ? { apiServer } : {}),
       },
     };

@@ -480,17 +480,22 @@ function apiClientSection(r: Results, report: Report): void {
   const a = r.apiclient;
   if (a === undefined) return;
   report.add(
-    "## API client: the operator's client beside a bare keep-alive agent and HTTP/2",
+    "## API client: the operator's client over HTTP/2 and HTTP/1.1, beside a bare keep-alive agent and HTTP/2",
     '',
     `${a.requests} \`GET /api/v1/namespaces/default\`, one at a time from the bench's process, through the operator's own ` +
-      "API client (`src/runtime/kube/client.ts`: keep-alive connections, the kubeconfig's credentials applied afresh " +
-      'every 10 s and after a 401, so that a rotated token is picked up) and through one bare keep-alive `https.Agent` holding the same CA, ' +
-      'certificate and key, loaded once, and over one `node:http2` connection with the same settings. CPU is the ' +
-      "bench process's (`process.cpuUsage`), per request.",
+      "API client (`src/runtime/kube/client.ts`: the kubeconfig's credentials applied afresh every 10 s and after a 401, so " +
+      'that a rotated token is picked up), over HTTP/2 as it runs and with HTTP/2 off as it speaks to a server without it, ' +
+      'and through one bare keep-alive `https.Agent` holding the same CA, certificate and key, loaded once, and over one ' +
+      "bare `node:http2` connection with the same settings. CPU is the bench process's (`process.cpuUsage`), per request.",
     '',
     '| client | p50 (ms) | p95 | p99 | CPU per request (ms) |',
     '|---|---:|---:|---:|---:|',
-    ...[a.operatorClient, a.keepAlive, ...(a.http2 === undefined ? [] : [a.http2])].map(
+    ...[
+      a.operatorClient,
+      ...(a.operatorHttp1 === undefined ? [] : [a.operatorHttp1]),
+      a.keepAlive,
+      ...(a.http2 === undefined ? [] : [a.http2]),
+    ].map(
       (c) =>
         `| ${c.client} | ${n1(c.wallMs.p50, 2)} | ${n1(c.wallMs.p95, 2)} | ${n1(c.wallMs.p99, 2)} | ${n1(c.cpuMsPerRequest, 2)} |`,
     ),
@@ -500,7 +505,11 @@ function apiClientSection(r: Results, report: Report): void {
       : [
           `With 16 requests in flight (${int(a.inFlight16.requests)} requests, two runs of each, alternating), the bench's CPU per request: ` +
             `${n1(a.inFlight16.keepAliveCpuMs, 2)} ms through the keep-alive agent (up to 16 connections), ` +
-            `${n1(a.inFlight16.http2CpuMs, 2)} ms over the one HTTP/2 connection.` +
+            `${n1(a.inFlight16.http2CpuMs, 2)} ms over the one HTTP/2 connection` +
+            (a.inFlight16.operatorHttp2CpuMs === undefined || a.inFlight16.operatorHttp1CpuMs === undefined
+              ? '.'
+              : `; the operator's client ${n1(a.inFlight16.operatorHttp2CpuMs, 2)} ms over HTTP/2, ` +
+                `${n1(a.inFlight16.operatorHttp1CpuMs, 2)} ms over HTTP/1.1.`) +
             (a.inFlight16.apiServer === undefined
               ? ''
               : " The API server's in the same runs (its idle work included): " +
