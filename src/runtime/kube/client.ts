@@ -67,15 +67,12 @@ export const isGone = (error: unknown): boolean => isApiError(error, 410);
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-function readBody(response: Readable): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.once('end', () => {
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    response.once('error', reject);
-  });
+/** The whole body. Iterated, not listened to, so that an end or error that came with the headers is not missed. */
+async function readBody(answer: Answer): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of answer.body) chunks.push(chunk as Buffer);
+  if (answer.brokenOff?.() === true) throw new Error('the answer broke off: the connection closed under it');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function statusMessage(body: string): { reason?: string; message?: string } {
@@ -172,7 +169,7 @@ export class KubeClient {
       body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json' };
     try {
       const response = await this.send(method, options.path, options.query, headers, signal, body);
-      const text = await readBody(response.body);
+      const text = await readBody(response);
       const { statusCode } = response;
       if (statusCode < 200 || statusCode > 299) throw this.apiError(method, options.path, statusCode, text);
       return (text === '' ? undefined : JSON.parse(text)) as T;
@@ -190,7 +187,7 @@ export class KubeClient {
     const { path, query, signal, connectTimeoutMs } = options;
     const response = await this.send('GET', path, query, {}, signal, undefined, connectTimeoutMs);
     if (response.statusCode !== 200) {
-      throw this.apiError('GET', path, response.statusCode, await readBody(response.body));
+      throw this.apiError('GET', path, response.statusCode, await readBody(response));
     }
     return response.body;
   }

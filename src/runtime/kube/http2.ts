@@ -122,7 +122,15 @@ class Session {
       stream.once('response', (responseHeaders) => {
         answered = true;
         cancel();
-        resolve({ statusCode: Number(responseHeaders[':status']), body: stream });
+        resolve({
+          statusCode: Number(responseHeaders[':status']),
+          body: stream,
+          brokenOff: () => {
+            // Node's types say a number; it is undefined until the stream has closed.
+            const code = stream.rstCode as number | undefined;
+            return code !== undefined && code !== http2.constants.NGHTTP2_NO_ERROR;
+          },
+        });
       });
       // Before an answer; after one, the body's reader hears of the end.
       const fail = (error?: Error) => {

@@ -22,6 +22,11 @@ export interface Exchange {
 export interface Answer {
   statusCode: number;
   body: Readable;
+  /**
+   * Once the body has ended: whether it ended short, the connection gone under it. Node ends an HTTP/2 stream
+   * whose connection dropped as if the body were whole.
+   */
+  brokenOff?: () => boolean;
 }
 
 export interface Transport {
