@@ -68,6 +68,11 @@ const FLAGS = {
     default: '8080',
     help: 'port of /healthz, /readyz and /metrics (0: any free port)',
   },
+  'api-http2': {
+    env: 'API_HTTP2',
+    default: 'true',
+    help: 'HTTP/2 to the API server where it offers it; false for HTTP/1.1 only (a proxy that mishandles HTTP/2)',
+  },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'error, warn, info or debug' },
   'create-topics': {
     boolean: true,
@@ -113,6 +118,7 @@ const RunConfigSchema = z
     'renew-deadline': duration('renew-deadline', '1s', '10m'),
     'retry-period': duration('retry-period', '100ms', '1m'),
     'http-port': integer('http-port', 0, 65535),
+    'api-http2': boolean('api-http2'),
     'log-level': z.enum(['error', 'warn', 'info', 'debug'], {
       error: 'log-level: must be error, warn, info or debug',
     }),

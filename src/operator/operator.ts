@@ -55,8 +55,11 @@ export interface OperatorHooks {
 export function createOperator(config: RunConfig, version: string, hooks: OperatorHooks = {}): Operator {
   const redactor = new SecretRedactor();
   const logger = createLogger({ level: config['log-level'], redactor, defaultMeta: { operator: version } });
+  const clientOptions = config['api-http2'] ? {} : { http2: false as const };
   const client =
-    config.kubeconfig === undefined ? KubeClient.fromDefaultConfig() : KubeClient.fromFile(config.kubeconfig);
+    config.kubeconfig === undefined
+      ? KubeClient.fromDefaultConfig(clientOptions)
+      : KubeClient.fromFile(config.kubeconfig, clientOptions);
   const namespace = config.namespace;
   const manager = new Manager({
     name: `${GROUP}/cluster-registry-operator`,

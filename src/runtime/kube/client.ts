@@ -145,16 +145,16 @@ export class KubeClient {
   }
 
   /** From $KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl finds it. */
-  static fromDefaultConfig(): KubeClient {
+  static fromDefaultConfig(options: KubeClientOptions = {}): KubeClient {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromDefault();
-    return new KubeClient(kubeConfig);
+    return new KubeClient(kubeConfig, options);
   }
 
-  static fromFile(path: string): KubeClient {
+  static fromFile(path: string, options: KubeClientOptions = {}): KubeClient {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(path);
-    return new KubeClient(kubeConfig);
+    return new KubeClient(kubeConfig, options);
   }
 
   /** One JSON request. The API server's own schema is trusted for the type of the answer. */

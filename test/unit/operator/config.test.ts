@@ -9,13 +9,16 @@ test('defaults, environment variables, and flags that win over them', () => {
   assert.equal(defaults['lease-duration'], 15_000);
   assert.equal(defaults['http-port'], 8080);
   assert.equal(defaults['create-topics'], false);
+  assert.equal(defaults['api-http2'], true);
   const fromEnv = parseRunConfig([], {
     POD_NAMESPACE: 'from-pod',
+    API_HTTP2: 'false',
     CREATE_TOPICS: 'true',
     SEND_TIMEOUT: '5s',
   });
   assert.equal(fromEnv.namespace, 'from-pod');
   assert.equal(fromEnv['create-topics'], true);
+  assert.equal(fromEnv['api-http2'], false);
   assert.equal(fromEnv['send-timeout'], 5_000);
   const flags = parseRunConfig(['--namespace', 'flagged', '--create-topics', '--leader-elect=false'], {
     OPERATOR_NAMESPACE: 'env',
