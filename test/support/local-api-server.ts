@@ -2,9 +2,13 @@
 // each request as it went over the wire (method, path, query, body) and answers it as it likes, streams included.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { ensurePki } from '../../hack/testenv/pki.js';
 import { KubeClient } from '../../src/runtime/kube/client.js';
 
 export interface SeenRequest {
@@ -91,10 +95,27 @@ export async function listenLocally(t: TestContext, server: Server | Http2Secure
   return (server.address() as AddressInfo).port;
 }
 
+/** A CA and a server certificate of the test's own (gone when it ends), and kubeconfigs for a server using them. */
+export async function localPki(t: TestContext, prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const pki = await ensurePki(dir);
+  const caData = (await readFile(pki.caCert)).toString('base64');
+  return {
+    dir,
+    pki,
+    serverTls: { cert: await readFile(pki.serverCert), key: await readFile(pki.serverKey) },
+    kubeConfig: (port: number, user: LocalUser) =>
+      localKubeConfig({ server: `https://127.0.0.1:${port}`, caData }, user),
+  };
+}
+
+type LocalUser = { name: string; token?: string; certData?: string; keyData?: string };
+
 /** A kubeconfig whose one context is this cluster and user. */
 export function localKubeConfig(
   cluster: { server: string; caData?: string; skipTLSVerify?: boolean },
-  user: { name: string; token?: string; certData?: string; keyData?: string },
+  user: LocalUser,
 ): KubeConfig {
   const config = new KubeConfig();
   config.loadFromOptions({

@@ -243,12 +243,12 @@ export class KubeClient {
     if (this.connection?.identity === identity) return this.connection.transport;
     this.connection?.transport.close();
     const protocol = server.protocol === 'http:' ? 'http:' : 'https:';
-    const { auth } = options;
+    const auth = options.auth ?? undefined;
     const transport = proxy
-      ? new Http1Transport(protocol, settings, agent, auth ?? undefined)
+      ? new Http1Transport(protocol, settings, agent, auth)
       : protocol === 'https:' && this.http2 !== false
-        ? new Http2Transport(server, settings, auth ?? undefined, this.http2)
-        : new Http1Transport(protocol, settings, undefined, auth ?? undefined);
+        ? new Http2Transport(server, settings, auth, this.http2)
+        : new Http1Transport(protocol, settings, undefined, auth);
     this.connection = { identity, transport };
     return transport;
   }

@@ -3,16 +3,12 @@
 // empty one here) nor left waiting for a body that will not come. A local HTTPS server of each kind answers 200
 // and then resets the stream or drops the connection.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http2 from 'node:http2';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ensurePki } from '../../../hack/testenv/pki.js';
 import { KubeClient } from '../../../src/runtime/kube/client.js';
-import { listenLocally, localKubeConfig } from '../../support/local-api-server.js';
+import { listenLocally, localPki } from '../../support/local-api-server.js';
 
 type Break = 'the stream reset' | 'the connection dropped';
 
@@ -21,10 +17,7 @@ async function breakingServer(
   protocol: 'HTTP/1.1' | 'HTTP/2',
   how: Break,
 ): Promise<KubeClient> {
-  const dir = await mkdtemp(join(tmpdir(), 'broken-answers-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const pki = await ensurePki(dir);
-  const tls = { cert: await readFile(pki.serverCert), key: await readFile(pki.serverKey) };
+  const { serverTls: tls, kubeConfig } = await localPki(t, 'broken-answers-');
   const server =
     protocol === 'HTTP/2'
       ? http2.createSecureServer(tls).on('stream', (stream) => {
@@ -41,13 +34,7 @@ async function breakingServer(
           response.flushHeaders();
           request.socket.destroy();
         });
-  const port = await listenLocally(t, server);
-  return new KubeClient(
-    localKubeConfig(
-      { server: `https://127.0.0.1:${port}`, caData: (await readFile(pki.caCert)).toString('base64') },
-      { name: 'user', token: 'token' },
-    ),
-  );
+  return new KubeClient(kubeConfig(await listenLocally(t, server), { name: 'user', token: 'token' }));
 }
 
 const cases: [protocol: 'HTTP/1.1' | 'HTTP/2', how: Break][] = [

@@ -4,17 +4,15 @@
 // certificate is still picked up. A local HTTPS server of each kind counts the connections it accepts and sees
 // each request's credentials.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createSecureServer } from 'node:http2';
 import { createServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ensurePki, signed } from '../../../hack/testenv/pki.js';
+import { signed } from '../../../hack/testenv/pki.js';
 import { isApiError, KubeClient } from '../../../src/runtime/kube/client.js';
-import { listenLocally, localKubeConfig } from '../../support/local-api-server.js';
+import { listenLocally, localPki } from '../../support/local-api-server.js';
 
 type Protocol = 'HTTP/1.1' | 'HTTP/2';
 type User = { name: string; token?: string; certData?: string; keyData?: string };
@@ -34,13 +32,10 @@ async function localServer(
   user: User,
   answer: (authorization: string | undefined) => number = () => 200,
 ) {
-  const dir = await mkdtemp(join(tmpdir(), 'keep-alive-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const pki = await ensurePki(dir);
+  const { dir, pki, serverTls, kubeConfig } = await localPki(t, 'keep-alive-');
   const seen: Seen = { connections: 0, clientCertificates: [], authorizations: [], versions: [] };
   const tls = {
-    cert: await readFile(pki.serverCert),
-    key: await readFile(pki.serverKey),
+    ...serverTls,
     // Any client certificate is taken; the test only looks at which one came.
     requestCert: true,
     rejectUnauthorized: false,
@@ -60,11 +55,7 @@ async function localServer(
     const certificate = socket.getPeerCertificate();
     seen.clientCertificates.push('fingerprint256' in certificate ? certificate.fingerprint256 : undefined);
   });
-  const port = await listenLocally(t, server);
-  const config = localKubeConfig(
-    { server: `https://127.0.0.1:${port}`, caData: (await readFile(pki.caCert)).toString('base64') },
-    user,
-  );
+  const config = kubeConfig(await listenLocally(t, server), user);
   /** Another client certificate and key, base64 as a kubeconfig holds them. */
   const clientCertificate = async (name: string) => {
     const issued = await signed(dir, name, `/CN=${name}`, 'extendedKeyUsage=clientAuth\n', {
