@@ -5,10 +5,10 @@
 // (client-node 2.0.0 aborted every watch after 30 s; see docs/runtime.md).
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 // The config module alone: the package's index loads every generated API client and model, which we never use.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { linkSignals } from '../abort.js';
+import { withDeadline } from '../deadline.js';
 import { Http1Transport } from './http1.js';
 import { HTTP2_TIMING, Http2Transport, type Http2Timing } from './http2.js';
 import {
@@ -67,12 +67,22 @@ export const isGone = (error: unknown): boolean => isApiError(error, 410);
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** The whole body. Iterated, not listened to, so that an end or error that came with the headers is not missed. */
-async function readBody(answer: Answer): Promise<string> {
+/**
+ * The whole body. `finished()` also reports an end or error that came with the headers, before anything listened;
+ * cheaper than iterating the stream, which makes a promise a chunk.
+ */
+function readBody(answer: Answer): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of answer.body) chunks.push(chunk as Buffer);
-  if (answer.brokenOff?.() === true) throw new Error('the answer broke off: the connection closed under it');
-  return Buffer.concat(chunks).toString('utf8');
+  const { body } = answer;
+  body.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    finished(body, { writable: false }, (error) => {
+      if (error !== undefined && error !== null) reject(error);
+      else if (answer.brokenOff?.() === true)
+        reject(new Error('the answer broke off: the connection closed under it'));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
 }
 
 function statusMessage(body: string): { reason?: string; message?: string } {
@@ -160,25 +170,26 @@ export class KubeClient {
   /** One JSON request. The API server's own schema is trusted for the type of the answer. */
   async request<T>(options: RequestOptions): Promise<T> {
     const method = options.method ?? 'GET';
-    const { signal, dispose } = linkSignals(
-      options.signal,
-      AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs),
-    );
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> =
-      body === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json' };
+      body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' };
     try {
-      const response = await this.send(method, options.path, options.query, headers, signal, body);
-      const text = await readBody(response);
-      const { statusCode } = response;
-      if (statusCode < 200 || statusCode > 299) throw this.apiError(method, options.path, statusCode, text);
-      return (text === '' ? undefined : JSON.parse(text)) as T;
+      // The runtime's one deadline helper: one controller and one timer a request, where a linked signal with
+      // AbortSignal.timeout() took two of each and a finalization registry entry (three requests a registration).
+      return await withDeadline(
+        async (signal) => {
+          const response = await this.send(method, options.path, options.query, headers, signal, body);
+          const text = await readBody(response);
+          const { statusCode } = response;
+          if (statusCode < 200 || statusCode > 299)
+            throw this.apiError(method, options.path, statusCode, text);
+          return (text === '' ? undefined : JSON.parse(text)) as T;
+        },
+        { timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs, parent: options.signal },
+      );
     } catch (error) {
       if (error instanceof KubeApiError) throw error;
-      const cause = signal.aborted ? String(signal.reason) : String(error);
-      throw new Error(`${method} ${options.path}: ${cause}`, { cause: error });
-    } finally {
-      dispose();
+      throw new Error(`${method} ${options.path}: ${String(error)}`, { cause: error });
     }
   }
 

@@ -186,6 +186,8 @@ class Session {
 
 export class Http2Transport implements Transport {
   private peer: Promise<Session | Http1Transport> | undefined;
+  /** What `peer` resolved to, while it is current: a request then waits for no promise before its stream. */
+  private established: Session | Http1Transport | undefined;
   private readonly basicAuth: string | undefined;
 
   constructor(
@@ -206,7 +208,7 @@ export class Http2Transport implements Transport {
     if (this.basicAuth !== undefined) headers.authorization ??= this.basicAuth;
     // Sent again once, on a new connection if need be, when the server never processed it (a GOAWAY raced it).
     for (let attempt = 1; ; attempt++) {
-      const peer = await unlessAborted(this.connection(), exchange.signal);
+      const peer = this.established ?? (await unlessAborted(this.connection(), exchange.signal));
       if (peer instanceof Http1Transport) return peer.send(exchange);
       try {
         return await peer.request(headers, exchange);
@@ -229,7 +231,9 @@ export class Http2Transport implements Transport {
   private connection(): Promise<Session | Http1Transport> {
     if (this.peer !== undefined) return this.peer;
     const gone = () => {
-      if (this.peer === peer) this.peer = undefined;
+      if (this.peer !== peer) return;
+      this.peer = undefined;
+      this.established = undefined;
     };
     const peer = (async () => {
       const socket = await connectTls(this.server, this.tls, this.timing.connectTimeoutMs);
@@ -238,8 +242,13 @@ export class Http2Transport implements Transport {
       return new Http1Transport('https:', this.tls, undefined, this.auth);
     })();
     this.peer = peer;
-    // A failed connection is not kept: the next request tries again.
-    peer.catch(gone);
+    peer.then(
+      (established) => {
+        if (this.peer === peer) this.established = established;
+      },
+      // A failed connection is not kept: the next request tries again.
+      gone,
+    );
     return peer;
   }
 }
