@@ -174,8 +174,8 @@ export class KubeClient {
     const headers: Record<string, string> =
       body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' };
     try {
-      // The runtime's one deadline helper: one controller and one timer a request, where a linked signal with
-      // AbortSignal.timeout() took two of each and a finalization registry entry (three requests a registration).
+      // The runtime's one deadline helper: one controller and one timer a request, where a linked signal over
+      // AbortSignal.timeout() took two signals, two listeners, a timer and a finalization registry entry.
       return await withDeadline(
         async (signal) => {
           const response = await this.send(method, options.path, options.query, headers, signal, body);
