@@ -2,11 +2,7 @@
 // connection; with --api-http2=false (for a proxy in between that mishandles HTTP/2) HTTP/1.1, a connection per
 // watch and per request in flight. A loopback TCP proxy between the two counts the connections.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { onCleanup } from '../support/cleanup.js';
 import { proxiedKubeconfig } from '../support/tcp-proxy.js';
 import { requireKafkaBrokers, requireKube } from '../support/testenv.js';
 import { startOperator } from './support/operator.js';
@@ -20,11 +16,7 @@ const cases: [label: string, args: string[], connections: (count: number) => boo
 
 for (const [label, args, connections, expected] of cases) {
   test(`the operator ${label}: ${expected} to the API server, through a registration`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'api-connection-'));
-    onCleanup(t, () => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const { kubeconfig, proxy } = await proxiedKubeconfig(t, requireKube().kubeconfig, dir);
+    const { kubeconfig, proxy } = await proxiedKubeconfig(t, requireKube().kubeconfig);
     const scope = await newScope(t, 'conn');
     const operator = startOperator(t, { ...scope, kubeconfig, args });
     await operator.waitForLog('controller start', (line) => line.message === 'started');

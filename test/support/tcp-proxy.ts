@@ -1,7 +1,8 @@
 // A loopback TCP proxy that a test can cut and heal: the network between one client and the API server fails while
 // the API server goes on serving everyone else (kubectl, other tests), so changes can be made during the cut.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { onCleanup } from './cleanup.js';
@@ -71,17 +72,23 @@ export async function tcpProxy(t: TestContext, target: { host: string; port: num
   };
 }
 
-/** A copy of `kubeconfig`, written into `dir`, whose https://127.0.0.1 server goes through a proxy of its own. */
+/**
+ * A copy of `kubeconfig`, in a folder of the test's own (gone when it ends), whose https://127.0.0.1 server goes
+ * through a proxy of its own.
+ */
 export async function proxiedKubeconfig(
   t: TestContext,
   kubeconfig: string,
-  dir: string,
 ): Promise<{ kubeconfig: string; proxy: TcpProxy }> {
   const text = readFileSync(kubeconfig, 'utf8');
   const match = /server: https:\/\/127\.0\.0\.1:(\d+)/.exec(text);
   if (match === null) throw new Error(`${kubeconfig}: no https://127.0.0.1 server to proxy`);
+  const dir = mkdtempSync(join(tmpdir(), 'proxied-'));
+  onCleanup(t, () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const proxy = await tcpProxy(t, { host: '127.0.0.1', port: Number(match[1]) });
-  const proxied = join(dir, 'kubeconfig-proxied');
+  const proxied = join(dir, 'kubeconfig');
   writeFileSync(proxied, text.replace(match[0], `server: https://127.0.0.1:${proxy.port}`));
   return { kubeconfig: proxied, proxy };
 }

@@ -3,9 +3,6 @@
 // --goaway-chance) followed onto a new connection without failing a request. A loopback TCP proxy between the
 // client and the API server counts the connections and can make them go silent.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
@@ -15,11 +12,7 @@ import { proxiedKubeconfig } from '../../support/tcp-proxy.js';
 import { requireKube, startPrivateKube } from '../../support/testenv.js';
 
 async function proxiedClient(t: TestContext, kubeconfig: string, options: KubeClientOptions = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'http2-'));
-  onCleanup(t, () => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const proxied = await proxiedKubeconfig(t, kubeconfig, dir);
+  const proxied = await proxiedKubeconfig(t, kubeconfig);
   const config = new KubeConfig();
   config.loadFromFile(proxied.kubeconfig);
   return { client: new KubeClient(config, options), proxy: proxied.proxy };

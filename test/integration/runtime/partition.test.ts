@@ -1,23 +1,15 @@
 // The network between the operator and the API server fails while the API server goes on serving: whatever
 // changed meanwhile is reconciled once the watch gets through again, without a restart.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { requireKube } from '../../support/testenv.js';
 import { proxiedKubeconfig } from '../../support/tcp-proxy.js';
-import { onCleanup } from '../../support/cleanup.js';
 import { disruptedConfigMaps, eventually, readyz, reconcileConfigMaps } from './fixtures/cluster.js';
 
 test('changes made while the watch is cut off are reconciled once it reconnects', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'partition-'));
-  onCleanup(t, () => {
-    rmSync(dir, { recursive: true, force: true });
-  });
   const direct = requireKube().kubeconfig;
-  const { kubeconfig, proxy } = await proxiedKubeconfig(t, direct, dir);
+  const { kubeconfig, proxy } = await proxiedKubeconfig(t, direct);
   const controller = await reconcileConfigMaps(t, kubeconfig, direct);
   const { manager, configMaps } = controller;
   const objects = disruptedConfigMaps(controller);
