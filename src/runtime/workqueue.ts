@@ -1,9 +1,11 @@
 // The work queue, with client-go's guarantees: a key waits in the queue at most once; a key being processed is
 // never handed out again until done(), and adds that arrive meanwhile coalesce into one more run after it; keys
-// scheduled for later (requeueAfter, failure backoff) wait in one delay table behind one timer. A key has at most
-// one schedule, the earliest asked for, and any run of the key supersedes it: each run decides the next.
+// scheduled for later (requeueAfter, failure backoff) wait in one delay table, earliest first, behind one timer. A
+// key has at most one schedule, the earliest asked for, and any run of the key supersedes it: each run decides the
+// next.
 import { KeyedBackoff, reconcileBackoffPolicy, type BackoffPolicy, type Random } from './backoff.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
+import { DueSchedule } from './due-schedule.js';
 import type { InFlightWork, RuntimeMetrics } from '../observability/metrics.js';
 
 export interface WorkQueueOptions {
@@ -22,7 +24,7 @@ export class WorkQueue implements InFlightWork {
   /** Keys handed out and not yet done, with when they were handed out. */
   private readonly processing = new Map<string, number>();
   private readonly addedAt = new Map<string, number>();
-  private readonly delayed = new Map<string, number>();
+  private readonly delayed = new DueSchedule();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private readonly failures: KeyedBackoff;
   private readonly clock: Clock;
@@ -180,18 +182,9 @@ export class WorkQueue implements InFlightWork {
     this.timer = { at: earliest, handle };
   }
 
-  /** Runs what is due and sets the timer for what is left, in one pass over the table. */
+  /** Runs what is due and sets the timer for the earliest of what is left. */
   private releaseDue(): void {
-    const now = this.clock.now();
-    let earliest = Infinity;
-    for (const [key, at] of this.delayed) {
-      if (at <= now) {
-        this.delayed.delete(key);
-        this.add(key);
-      } else {
-        earliest = Math.min(earliest, at);
-      }
-    }
-    this.armTimer(earliest);
+    for (const key of this.delayed.takeDue(this.clock.now())) this.add(key);
+    this.armTimer(this.delayed.earliest());
   }
 }
