@@ -1,7 +1,8 @@
 // Keys with the time each is due, earliest first (and first scheduled first among equals): the work queue's delay
-// table. A binary min-heap of (time, order, key) beside a map that holds each key's current time. An entry that no longer holds (the key was run, or scheduled
-// earlier) stays in the heap until it surfaces and is dropped, so a schedule and a due key each cost O(log n):
-// with 1,000 objects heart-beating, the timer that fires for one due key does not walk the other 999.
+// table. A binary min-heap of (time, order, key) beside a map that holds each key's current time. An entry that
+// no longer holds (the key was run, or scheduled earlier) stays in the heap until it surfaces and is dropped, so a
+// schedule and a due key each cost O(log n): with 1,000 objects heart-beating, the timer that fires for one due
+// key does not walk the other 999.
 
 export class DueSchedule {
   private readonly current = new Map<string, number>();
