@@ -15,6 +15,7 @@ import {
   KubeClient,
   Manager,
   mapChanges,
+  OwnWrites,
   type Failpoint,
   type KubeObject,
   type ResourceType,
@@ -101,6 +102,7 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
     logger: logger.child({ component: 'kafka' }),
     defaultDeadlineMs: config['send-timeout'],
   });
+  const ownWrites = new OwnWrites();
   const reconciler = new RegistrationReconciler(
     {
       namespace,
@@ -113,7 +115,7 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
     {
       registrations: parsed,
       secrets,
-      api: manager.resource<KubeObject>(registrationType),
+      api: ownWrites.track(manager.resource<KubeObject>(registrationType)),
       kafka,
       topics: new TopicCheck({ createTopics: config['create-topics'] }),
       facts: new CachedClusterFacts(apiClusterFacts(client), FACTS_MAX_AGE_MS),
@@ -125,8 +127,9 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
   manager.controller({
     name: 'clusterregistration',
     for: registrations,
-    // Our own status writes come back as watch events; reconciling those finds nothing due.
-    filter: changedBeyondStatus,
+    // Our own writes come back as watch events, and so do others' status writes: reconciling those finds nothing
+    // due (the run that wrote went on with the API server's answer).
+    filter: (event) => !ownWrites.isEcho(event) && changedBeyondStatus(event),
     maxConcurrentReconciles: config['max-concurrent-reconciles'],
     watches: [claims, mapChanges(secrets, (secret) => claims.usingSecret(secret.metadata.name))],
     reconciler,
