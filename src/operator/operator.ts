@@ -126,10 +126,10 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
   );
   manager.controller({
     name: 'clusterregistration',
-    for: registrations,
-    // Our own writes come back as watch events, and so do others' status writes: reconciling those finds nothing
-    // due (the run that wrote went on with the API server's answer).
-    filter: (event) => !ownWrites.isEcho(event) && changedBeyondStatus(event),
+    // Our own writes come back as watch events (the run that wrote went on with the API server's answer), and so
+    // do status writes: reconciling those finds nothing due.
+    for: ownWrites.withoutEchoes(registrations),
+    filter: changedBeyondStatus,
     maxConcurrentReconciles: config['max-concurrent-reconciles'],
     watches: [claims, mapChanges(secrets, (secret) => claims.usingSecret(secret.metadata.name))],
     reconciler,
