@@ -15,7 +15,6 @@ import {
   KubeClient,
   Manager,
   mapChanges,
-  OwnWrites,
   type Failpoint,
   type KubeObject,
   type ResourceType,
@@ -102,7 +101,6 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
     logger: logger.child({ component: 'kafka' }),
     defaultDeadlineMs: config['send-timeout'],
   });
-  const ownWrites = new OwnWrites();
   const reconciler = new RegistrationReconciler(
     {
       namespace,
@@ -115,7 +113,7 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
     {
       registrations: parsed,
       secrets,
-      api: ownWrites.track(manager.resource<KubeObject>(registrationType)),
+      api: manager.resource<KubeObject>(registrationType),
       kafka,
       topics: new TopicCheck({ createTopics: config['create-topics'] }),
       facts: new CachedClusterFacts(apiClusterFacts(client), FACTS_MAX_AGE_MS),
@@ -126,9 +124,8 @@ export function createOperator(config: RunConfig, version: string, hooks: Operat
   );
   manager.controller({
     name: 'clusterregistration',
-    // Our own writes come back as watch events (the run that wrote went on with the API server's answer), and so
-    // do status writes: reconciling those finds nothing due.
-    for: ownWrites.withoutEchoes(registrations),
+    for: registrations,
+    // Our own status writes come back as watch events; reconciling those finds nothing due.
     filter: changedBeyondStatus,
     maxConcurrentReconciles: config['max-concurrent-reconciles'],
     watches: [claims, mapChanges(secrets, (secret) => claims.usingSecret(secret.metadata.name))],

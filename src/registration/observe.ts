@@ -3,12 +3,12 @@
 // may make. Nothing here does I/O but letting go of producers when an object is forgotten.
 import type { ClusterRegistration } from '../api/index.js';
 import type { KafkaTransport } from '../kafka/index.js';
-import type { Cache, KubeObject } from '../runtime/index.js';
+import type { Cache } from '../runtime/index.js';
 import type { ClaimIndex } from './claims.js';
 import { resolveConnection, type Secret } from './credentials.js';
 import type { Observation } from './plan.js';
 import { PlaceProducers } from './producers.js';
-import type { ParsedRegistrations, Registration } from './registrations.js';
+import type { Registration } from './registrations.js';
 import type { Progress } from './schedule.js';
 
 /** What this process keeps per object: what it sent, and the producers it holds (one per place). */
@@ -23,7 +23,7 @@ export interface Observed extends Registration {
 }
 
 export interface ObserverDeps {
-  registrations: Cache<Registration> & Pick<ParsedRegistrations, 'ofStored'>;
+  registrations: Cache<Registration>;
   secrets: Cache<Secret>;
   claims: Pick<ClaimIndex, 'holderOtherThan'>;
   kafka: Pick<KafkaTransport, 'acquire'>;
@@ -44,11 +44,6 @@ export class Observer {
     if (state === undefined)
       this.states.set(key, (state = { producers: new PlaceProducers(this.deps.kafka, key) }));
     return { ...registration, state };
-  }
-
-  /** The object as a write of ours returned it, with the same state record: the run goes on with it. */
-  observeStored(observed: Observed, raw: KubeObject): Observed {
-    return { ...this.deps.registrations.ofStored(raw), state: observed.state };
   }
 
   /** The cache lookups plan() may make; an invalid spec claims no place, so nothing holds one against it. */

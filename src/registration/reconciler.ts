@@ -84,15 +84,7 @@ export class RegistrationReconciler implements Reconciler {
       this.deps.api,
       FINALIZER,
       raw,
-      // Apply may run on the object as the finalizer's patch returned it, not as the cache holds it.
-      (event) =>
-        event.type === 'apply'
-          ? this.apply(
-              key,
-              event.object === raw ? observed : this.observer.observeStored(observed, event.object),
-              ctx,
-            )
-          : this.cleanup(observed, ctx),
+      (event) => (event.type === 'apply' ? this.apply(key, observed, ctx) : this.cleanup(observed, ctx)),
       ctx.signal,
     );
     if (deleting) await this.observer.forget(key);

@@ -40,14 +40,6 @@ export class ParsedRegistrations implements ObjectSource<Registration> {
     return this.source.list().map((raw) => this.parse(keyOf(raw), raw));
   }
 
-  /**
-   * The parse of an object a write of ours returned, kept as this version's parse: the write's echo from the watch
-   * finds it made.
-   */
-  ofStored(raw: KubeObject): Registration {
-    return this.parse(keyOf(raw), raw);
-  }
-
   subscribe(handler: (event: ObjectEvent<Registration>) => void): () => void {
     this.handlers.add(handler);
     return () => {

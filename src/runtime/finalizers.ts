@@ -1,8 +1,7 @@
 // Our finalizer, added and removed with JSON patches that first test the very list or entry they change, so a
 // concurrent change by another controller makes the patch fail (and the reconcile retry on fresh state) instead
 // of overwriting that controller's finalizers. `finalizer()` wraps a reconcile in it, after kube-rs's
-// kube-runtime finalizer (Apply while the object lives, Cleanup once it is being deleted), except that the run which
-// adds the finalizer goes on to Apply, as controller-runtime operators do, instead of waiting for the write's echo.
+// kube-runtime finalizer: Apply while the object lives, Cleanup once it is being deleted.
 import type { ReconcileResult } from './controller.js';
 import type { KubeObject } from './kube/object.js';
 import type { JsonPatchOperation, ResourceApi } from './kube/resource-api.js';
@@ -14,11 +13,10 @@ export type FinalizerEvent<T> = { type: 'apply'; object: T } | { type: 'cleanup'
 export type FinalizerApi<T extends KubeObject> = Pick<ResourceApi<T>, 'jsonPatch'>;
 
 /**
- * Runs `reconcile` under `name`. A live object without the finalizer gets it, and Apply runs on the object as the
- * API server answered that write, so nothing is ever done for an object that could be deleted without us (the
- * write's echo from the watch need not start another run: `OwnWrites`). Cleanup runs on deletion; the finalizer
- * goes only once Cleanup returned (a throw keeps it, and the run is retried). A deleted object without the
- * finalizer is no longer ours: nothing is done.
+ * Runs `reconcile` under `name`. A live object without the finalizer gets it and the run ends there: the write's
+ * watch event starts the next run, on the object as stored, so nothing is ever done for an object that could be
+ * deleted without us. Cleanup runs on deletion; the finalizer goes only once Cleanup returned (a throw keeps it,
+ * and the run is retried). A deleted object without the finalizer is no longer ours: nothing is done.
  */
 export async function finalizer<T extends KubeObject>(
   api: FinalizerApi<T>,
@@ -29,8 +27,9 @@ export async function finalizer<T extends KubeObject>(
 ): Promise<ReconcileResult> {
   const present = hasFinalizer(object, name);
   if (object.metadata.deletionTimestamp === undefined) {
-    const stored = present ? object : await ensureFinalizer(api, object, name, signal);
-    return reconcile({ type: 'apply', object: stored });
+    if (present) return reconcile({ type: 'apply', object });
+    await ensureFinalizer(api, object, name, signal);
+    return {};
   }
   if (!present) return {};
   const result = await reconcile({ type: 'cleanup', object });

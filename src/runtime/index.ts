@@ -43,7 +43,6 @@ export { LeaderElector } from './leader-election.js';
 export type { LeaderElectionOptions } from './leader-election.js';
 export { LeadershipLostError, Manager } from './manager.js';
 export type { ManagerOptions } from './manager.js';
-export { OwnWrites } from './own-writes.js';
 export { sameContent } from './same-content.js';
 export { updateStatus } from './status.js';
 export { WorkQueue } from './workqueue.js';

@@ -8,7 +8,7 @@ import { sleep, systemClock, type Clock } from '../clock.js';
 import type { KubeClient } from '../kube/client.js';
 import { listPages } from '../kube/list.js';
 import type { KubeObject } from '../kube/object.js';
-import { assertKubeObject, withTypeMeta, withoutManagedFields, type Decode } from '../kube/resource-api.js';
+import { assertKubeObject, withTypeMeta, type Decode } from '../kube/resource-api.js';
 import { resourcePath, type ResourceType } from '../kube/resource.js';
 import type { Logger } from '../../observability/logger.js';
 import type { RuntimeMetrics } from '../../observability/metrics.js';
@@ -57,6 +57,18 @@ const HEALTHY_WATCH_MS = 1_000;
 function describe(type: ResourceType, namespace: string | undefined): string {
   const resource = type.group === '' ? type.plural : `${type.plural}.${type.group}`;
   return namespace === undefined ? resource : `${resource}/${namespace}`;
+}
+
+/**
+ * managedFields are server-side apply's bookkeeping, often larger than the rest of the object; nothing here reads
+ * them, so the cache never holds them (controller-runtime's TransformStripManagedFields).
+ */
+function withoutManagedFields(raw: unknown): unknown {
+  const metadata = (raw as { metadata?: unknown } | null)?.metadata;
+  if (metadata === null || typeof metadata !== 'object' || !('managedFields' in metadata)) return raw;
+  const kept: Record<string, unknown> = { ...metadata };
+  delete kept.managedFields;
+  return { ...(raw as object), metadata: kept };
 }
 
 export class Informer<T extends KubeObject> implements ObjectSource<T> {

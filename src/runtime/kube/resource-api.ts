@@ -25,18 +25,6 @@ export function withTypeMeta(raw: unknown, type: ResourceType): unknown {
   return { apiVersion: apiVersionOf(type), kind: type.kind, ...raw };
 }
 
-/**
- * managedFields are server-side apply's bookkeeping, often larger than the rest of the object; nothing here reads
- * them, so neither the cache nor the answers to writes hold them (controller-runtime's TransformStripManagedFields).
- */
-export function withoutManagedFields(raw: unknown): unknown {
-  const metadata = (raw as { metadata?: unknown } | null)?.metadata;
-  if (metadata === null || typeof metadata !== 'object' || !('managedFields' in metadata)) return raw;
-  const kept: Record<string, unknown> = { ...metadata };
-  delete kept.managedFields;
-  return { ...(raw as object), metadata: kept };
-}
-
 export class ResourceApi<T extends KubeObject> {
   constructor(
     readonly client: KubeClient,
@@ -98,6 +86,6 @@ export class ResourceApi<T extends KubeObject> {
   }
 
   private decoded(raw: unknown): T {
-    return this.decode(withTypeMeta(withoutManagedFields(raw), this.type));
+    return this.decode(withTypeMeta(raw, this.type));
   }
 }

@@ -55,18 +55,6 @@ test('each version is parsed once: subscribers and readers share the parse until
   assert.equal(parsed.get('one'), undefined);
 });
 
-test("the parse of a write's answer is the one its echo from the watch brings", () => {
-  const { parsed, heard, store } = source();
-  store(manifest(), '1', 'added');
-  const answer = { ...manifest(), metadata: { ...manifest().metadata, resourceVersion: '2' } };
-  const stored = parsed.ofStored(answer);
-  assert.ok(stored.parsed.ok);
-  assert.equal(stored.raw, answer);
-  store(manifest(), '2');
-  assert.equal(heard.at(-1)?.object, stored, 'the echo is not parsed again');
-  assert.equal(parsed.get('one'), stored);
-});
-
 test('a status that does not validate is read as empty, for a valid spec and for an invalid one', () => {
   const { parsed, store } = source();
   const badStatus = { conditions: [{ type: 'Ready', status: 'Maybe' }] };
