@@ -561,7 +561,8 @@ function versusSection(r: Results, report: Report): void {
       'Event, heartbeats, tombstone before the finalizer goes) and leaves out SASL, TLS, re-assertion, failure ' +
       'conditions, duplicates and cluster facts. Both in the same environment, one after the other, with 16 ' +
       `concurrent reconciles and no leader election: latency one at a time (as above), ${int(v.count)} created ` +
-      `at once in ${String(v.scale.length / 2)} rounds each, alternating (values in the order they ran), then ` +
+      `at once in ${String(v.scale.length / 2)} rounds each, in the order ${v.scale.map((run) => run.operator).join(', ')} ` +
+      '(values in that order), then ' +
       `${int(v.steady.ours.count)} heart-beating over ${String(v.steady.ours.windowSeconds)} s each. The ratio is ` +
       'ours / peer, of the means.',
     '',

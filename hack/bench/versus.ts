@@ -1,6 +1,7 @@
 // Ours beside the Go controller-runtime peer (hack/bench/peer.ts), in the same environment and the same run:
-// registration latency one at a time, N created at once (rounds alternating, so that neither gets the quieter
-// minutes), and N heart-beating. Each figure for both, and the ratio the targets are judged by.
+// registration latency one at a time, N created at once (rounds in the order ours, peer, peer, ours, ..., so that
+// neither gets the quieter minutes of a machine speeding up or slowing down), and N heart-beating. Each figure for
+// both, and the ratio the targets are judged by.
 import type { BenchContext } from './context.js';
 import { writeCount } from './kube.js';
 import { benchLatency, type LatencyResult } from './latency.js';
@@ -18,12 +19,23 @@ export interface VersusResult {
   labels: Record<Contender, string>;
   count: number;
   latency: Record<Contender, LatencyResult>;
-  /** In the order they ran: ours, peer, ours, peer. */
+  /** In the order they ran (`scaleOrder`). */
   scale: { operator: Contender; point: ScalePoint }[];
   steady: Record<Contender, SteadyResult>;
 }
 
 const ROUNDS = 2;
+
+/**
+ * Who runs the 1,000-at-once rounds, in order: each pair of rounds mirrors the one before (ours, peer, peer, ours),
+ * so that a drift of the machine's speed across the section lands on both alike; plain alternation gives the one
+ * that starts the earlier minutes of every pair.
+ */
+export function scaleOrder(rounds: number): Contender[] {
+  return Array.from({ length: rounds }, (_, round): Contender[] =>
+    round % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'],
+  ).flat();
+}
 
 export async function benchVersus(
   ctx: BenchContext,
@@ -34,15 +46,14 @@ export async function benchVersus(
     ours: { ...ctx, operator: ours },
     peer: { ...ctx, operator: peer },
   };
-  const contenders: Contender[] = ['ours', 'peer'];
   const count = ctx.quick ? 200 : 1000;
   const latency = { ours: await benchLatency(builds.ours), peer: await benchLatency(builds.peer) };
   const scale: VersusResult['scale'] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const who of contenders) {
-      ctx.log(`versus: ${who}, ${String(count)} at once, round ${String(round + 1)}`);
-      scale.push({ operator: who, point: await scaleOnce(builds[who], count) });
-    }
+  for (const who of scaleOrder(ROUNDS)) {
+    ctx.log(
+      `versus: ${who}, ${String(count)} at once, run ${String(scale.length + 1)} of ${String(2 * ROUNDS)}`,
+    );
+    scale.push({ operator: who, point: await scaleOnce(builds[who], count) });
   }
   const steady = { ours: await benchSteady(builds.ours), peer: await benchSteady(builds.peer) };
   return { labels: { ours: ours.label, peer: peer.label }, count, latency, scale, steady };

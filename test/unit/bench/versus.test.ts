@@ -6,6 +6,7 @@ import { summarize } from '../../../hack/bench/stats.js';
 import type { SteadyResult } from '../../../hack/bench/steady.js';
 import {
   judgeVersus,
+  scaleOrder,
   serverCpuMsPerRegistration,
   writesPerRegistration,
   type VersusResult,
@@ -141,5 +142,15 @@ describe('the race with the Go peer', () => {
     const peak = find(rows, (w) => w.startsWith('peak RSS'));
     assert.equal(peak.ratio, 1.2);
     assert.equal(peak.met, false);
+  });
+});
+
+describe('the order of the 1,000-at-once rounds', () => {
+  it('mirrors each pair, so that a steady drift of the machine lands on both alike', () => {
+    assert.deepEqual(scaleOrder(2), ['ours', 'peer', 'peer', 'ours']);
+    const order = scaleOrder(4);
+    const meanSlot = (who: string) =>
+      order.reduce((sum, name, slot) => sum + (name === who ? slot : 0), 0) / (order.length / 2);
+    assert.equal(meanSlot('ours'), meanSlot('peer'));
   });
 });
