@@ -27,9 +27,9 @@ export interface VersusResult {
 const ROUNDS = 2;
 
 /**
- * Who runs the 1,000-at-once rounds, in order: each pair of rounds mirrors the one before (ours, peer, peer, ours),
- * so that a drift of the machine's speed across the section lands on both alike; plain alternation gives the one
- * that starts the earlier minutes of every pair.
+ * Who runs the N-at-once runs, in order: each round (one run of each) mirrors the one before (ours, peer, then peer,
+ * ours), so that a drift of the machine's speed across an even number of rounds lands on both alike; plain
+ * alternation gives whoever starts the earlier minutes of every round.
  */
 export function scaleOrder(rounds: number): Contender[] {
   return Array.from({ length: rounds }, (_, round): Contender[] =>
