@@ -49,9 +49,10 @@ export async function benchVersus(
   const count = ctx.quick ? 200 : 1000;
   const latency = { ours: await benchLatency(builds.ours), peer: await benchLatency(builds.peer) };
   const scale: VersusResult['scale'] = [];
-  for (const who of scaleOrder(ROUNDS)) {
+  const order = scaleOrder(ROUNDS);
+  for (const who of order) {
     ctx.log(
-      `versus: ${who}, ${String(count)} at once, run ${String(scale.length + 1)} of ${String(2 * ROUNDS)}`,
+      `versus: ${who}, ${String(count)} at once, run ${String(scale.length + 1)} of ${String(order.length)}`,
     );
     scale.push({ operator: who, point: await scaleOnce(builds[who], count) });
   }
