@@ -41,13 +41,16 @@ export interface LatencyResult {
   goneSummary: Summary;
 }
 
+/** How many registrations a latency measurement times, unless told otherwise. */
+export const latencyCount = (ctx: BenchContext): number => (ctx.quick ? 30 : 200);
+
 export async function benchLatency(
   ctx: BenchContext,
   nodeArgs: string[] = [],
   countOverride?: number,
 ): Promise<LatencyResult> {
   const build = requireOperator(ctx);
-  const count = countOverride ?? (ctx.quick ? 30 : 200);
+  const count = countOverride ?? latencyCount(ctx);
   const warmup = 10;
   const operator = await OperatorProcess.start(build, {
     kubeconfig: ctx.kubeconfig,
@@ -106,22 +109,52 @@ export async function benchLatency(
       }
     }
     ctx.log(
-      `latency: register p50 ${summarize(register).p50.toFixed(1)} ms p99 ${summarize(register).p99.toFixed(1)} ms; ` +
+      `latency (${build.label}): register p50 ${summarize(register).p50.toFixed(1)} ms p99 ${summarize(register).p99.toFixed(1)} ms; ` +
         `tombstone p99 ${summarize(tombstone).p99.toFixed(1)} ms; gone p99 ${summarize(goneMs).p99.toFixed(1)} ms`,
     );
-    return {
-      operator: build.label,
-      count,
-      register,
-      stages,
-      tombstone,
-      gone: goneMs,
-      registerSummary: summarize(register),
-      tombstoneSummary: summarize(tombstone),
-      goneSummary: summarize(goneMs),
-    };
+    return latencyResult(build.label, register, tombstone, goneMs, stages);
   } finally {
     stopWatch.abort();
     await operator.stop();
   }
+}
+
+function latencyResult(
+  operator: string,
+  register: number[],
+  tombstone: number[],
+  gone: number[],
+  stages: RegistrationStages,
+): LatencyResult {
+  return {
+    operator,
+    count: register.length,
+    register,
+    stages,
+    tombstone,
+    gone,
+    registerSummary: summarize(register),
+    tombstoneSummary: summarize(tombstone),
+    goneSummary: summarize(gone),
+  };
+}
+
+/** Several runs of one operator as one: their samples together, summarized again. */
+export function poolLatency(runs: LatencyResult[]): LatencyResult {
+  const [first] = runs;
+  if (first === undefined) throw new Error('poolLatency: no runs');
+  const all = (pick: (run: LatencyResult) => number[]): number[] => runs.flatMap(pick);
+  const stage = (key: keyof RegistrationStages): number[] => all((run) => run.stages?.[key] ?? []);
+  return latencyResult(
+    first.operator,
+    all((run) => run.register),
+    all((run) => run.tombstone),
+    all((run) => run.gone),
+    {
+      created: stage('created'),
+      seen: stage('seen'),
+      finalized: stage('finalized'),
+      statusWritten: stage('statusWritten'),
+    },
+  );
 }

@@ -7,7 +7,7 @@ import { STAGE_NAMES } from './latency.js';
 import type { PhaseProfile, ProfiledPhase } from './profile.js';
 import { judgeTargets, type Results, type Target } from './results.js';
 import { growth, total, type Summary } from './stats.js';
-import type { SampledSections, ScalePointSummary } from './summary.js';
+import type { SampledSections, ScalePointSummary, VersusSummary } from './summary.js';
 import { barChart, cdfChart, lineChart } from './svg.js';
 import { judgeVersus, type VersusRow } from './versus.js';
 
@@ -549,6 +549,17 @@ function podSection(r: Results, report: Report): void {
   );
 }
 
+/** How the race's latency ran: in rounds, pooled, or (in results written before that) once each. */
+function versusLatencyRuns(v: VersusSummary): string {
+  const order = v.latencyOrder;
+  if (order === undefined) return 'latency one at a time (as above)';
+  const rounds = order.length / 2;
+  return (
+    `latency one at a time in ${String(rounds)} rounds of ${String(v.latency.ours.count / rounds)} each, in the ` +
+    `order ${order.join(', ')} (each operator's rounds pooled)`
+  );
+}
+
 function versusSection(r: Results, report: Report): void {
   const v = r.versus;
   if (v === undefined) return;
@@ -560,7 +571,7 @@ function versusSection(r: Results, report: Report): void {
       '(finalizer, registration record with acks=all and idempotence, status through the subresource, a Normal ' +
       'Event, heartbeats, tombstone before the finalizer goes) and leaves out SASL, TLS, re-assertion, failure ' +
       'conditions, duplicates and cluster facts. Both in the same environment, one after the other, with 16 ' +
-      `concurrent reconciles and no leader election: latency one at a time (as above), ${int(v.count)} created ` +
+      `concurrent reconciles and no leader election: ${versusLatencyRuns(v)}, ${int(v.count)} created ` +
       `at once in ${String(v.scale.length / 2)} rounds each, in the order ${v.scale.map((run) => run.operator).join(', ')} ` +
       '(values in that order), then ' +
       `${int(v.steady.ours.count)} heart-beating over ${String(v.steady.ours.windowSeconds)} s each. The ratio is ` +

@@ -1,10 +1,10 @@
 // Ours beside the Go controller-runtime peer (hack/bench/peer.ts), in the same environment and the same run:
-// registration latency one at a time, N created at once (rounds in the order ours, peer, peer, ours, ..., so that
-// neither gets the quieter minutes of a machine speeding up or slowing down), and N heart-beating. Each figure for
-// both, and the ratio the targets are judged by.
+// registration latency one at a time and N created at once (each in rounds in the order ours, peer, peer, ours, ...,
+// so that neither gets the quieter minutes of a machine speeding up or slowing down), and N heart-beating. Each
+// figure for both, and the ratio the targets are judged by.
 import type { BenchContext } from './context.js';
 import { writeCount } from './kube.js';
-import { benchLatency, type LatencyResult } from './latency.js';
+import { benchLatency, latencyCount, poolLatency, type LatencyResult } from './latency.js';
 import type { NodeOperatorBuild, PeerOperatorBuild } from './operator.js';
 import { MiB } from './proc.js';
 import type { ProfiledPhase } from './profile.js';
@@ -18,8 +18,11 @@ export type Contender = 'ours' | 'peer';
 export interface VersusResult {
   labels: Record<Contender, string>;
   count: number;
+  /** Each contender's rounds pooled. */
   latency: Record<Contender, LatencyResult>;
-  /** In the order they ran (`scaleOrder`). */
+  /** Who ran the latency rounds, in order (`raceOrder`); absent from results written when each ran once. */
+  latencyOrder?: Contender[];
+  /** In the order they ran (`raceOrder`). */
   scale: { operator: Contender; point: ScalePoint }[];
   steady: Record<Contender, SteadyResult>;
 }
@@ -27,11 +30,11 @@ export interface VersusResult {
 const ROUNDS = 2;
 
 /**
- * Who runs the N-at-once runs, in order: each round (one run of each) mirrors the one before (ours, peer, then peer,
+ * Who runs a measurement's runs, in order: each round (one run of each) mirrors the one before (ours, peer, then peer,
  * ours), so that a drift of the machine's speed across an even number of rounds lands on both alike; plain
  * alternation gives whoever starts the earlier minutes of every round.
  */
-export function scaleOrder(rounds: number): Contender[] {
+export function raceOrder(rounds: number): Contender[] {
   return Array.from({ length: rounds }, (_, round): Contender[] =>
     round % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'],
   ).flat();
@@ -47,9 +50,12 @@ export async function benchVersus(
     peer: { ...ctx, operator: peer },
   };
   const count = ctx.quick ? 200 : 1000;
-  const latency = { ours: await benchLatency(builds.ours), peer: await benchLatency(builds.peer) };
+  const order = raceOrder(ROUNDS);
+  const perRound = latencyCount(ctx) / ROUNDS;
+  const latencyRuns: Record<Contender, LatencyResult[]> = { ours: [], peer: [] };
+  for (const who of order) latencyRuns[who].push(await benchLatency(builds[who], [], perRound));
+  const latency = { ours: poolLatency(latencyRuns.ours), peer: poolLatency(latencyRuns.peer) };
   const scale: VersusResult['scale'] = [];
-  const order = scaleOrder(ROUNDS);
   for (const who of order) {
     ctx.log(
       `versus: ${who}, ${String(count)} at once, run ${String(scale.length + 1)} of ${String(order.length)}`,
@@ -57,7 +63,14 @@ export async function benchVersus(
     scale.push({ operator: who, point: await scaleOnce(builds[who], count) });
   }
   const steady = { ours: await benchSteady(builds.ours), peer: await benchSteady(builds.peer) };
-  return { labels: { ours: ours.label, peer: peer.label }, count, latency, scale, steady };
+  return {
+    labels: { ours: ours.label, peer: peer.label },
+    count,
+    latency,
+    latencyOrder: order,
+    scale,
+    steady,
+  };
 }
 
 /** One figure for both, the ratio ours / peer, and the issue's target for it. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LatencyResult } from '../../../hack/bench/latency.js';
+import { poolLatency, type LatencyResult } from '../../../hack/bench/latency.js';
 import type { ScalePoint } from '../../../hack/bench/scale.js';
 import { summarize } from '../../../hack/bench/stats.js';
 import type { SteadyResult } from '../../../hack/bench/steady.js';
 import {
   judgeVersus,
-  scaleOrder,
+  raceOrder,
   serverCpuMsPerRegistration,
   writesPerRegistration,
   type VersusResult,
@@ -145,12 +145,37 @@ describe('the race with the Go peer', () => {
   });
 });
 
-describe('the order of the 1,000-at-once rounds', () => {
+describe("the order of the race's rounds", () => {
   it('mirrors each pair, so that a steady drift of the machine lands on both alike', () => {
-    assert.deepEqual(scaleOrder(2), ['ours', 'peer', 'peer', 'ours']);
-    const order = scaleOrder(4);
+    assert.deepEqual(raceOrder(2), ['ours', 'peer', 'peer', 'ours']);
+    const order = raceOrder(4);
     const meanSlot = (who: string) =>
       order.reduce((sum, name, slot) => sum + (name === who ? slot : 0), 0) / (order.length / 2);
     assert.equal(meanSlot('ours'), meanSlot('peer'));
+  });
+});
+
+describe("pooling an operator's latency rounds", () => {
+  const run = (register: number[]): LatencyResult => ({
+    ...latency(1),
+    register,
+    tombstone: register.map((ms) => ms / 2),
+    gone: register,
+    stages: { created: register, seen: register, finalized: register, statusWritten: register },
+  });
+
+  it("summarizes every round's samples together, not the rounds' summaries", () => {
+    const fast = Array.from({ length: 99 }, () => 10);
+    const pooled = poolLatency([run(fast), run([...fast, 500])]);
+    assert.equal(pooled.count, 199);
+    assert.equal(pooled.register.length, 199);
+    assert.equal(pooled.registerSummary.max, 500);
+    assert.equal(pooled.registerSummary.p50, 10);
+    assert.equal(pooled.tombstoneSummary.max, 250);
+    assert.equal(pooled.stages?.finalized.length, 199);
+  });
+
+  it('refuses nothing to pool', () => {
+    assert.throws(() => poolLatency([]), /no runs/);
   });
 });
