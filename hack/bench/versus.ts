@@ -160,6 +160,17 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
       ms,
       { maxRatio: 1.5, text: '<= 1.5x', profile: 'scale-1000' },
     ),
+    // The machine's speed drifts within a run; the API server does the same work for either operator, so the
+    // operator's CPU over the API server's in the same round divides the drift out.
+    row(
+      "operator CPU over kube-apiserver's, the same round",
+      scale((p) => {
+        const server = serverCpuMsPerRegistration(p, 'kube-apiserver');
+        return server === undefined || server === 0 ? undefined : p.cpuMsPerRegistration / server;
+      }),
+      (x) => x.toFixed(3),
+      { text: '' },
+    ),
     row(
       'RSS before the first object',
       scale((p) => p.idleRssBytes),

@@ -133,6 +133,22 @@ describe('the race with the Go peer', () => {
     assert.equal(find(rows, (w) => w.startsWith('Kafka broker CPU')).ratio, 1);
   });
 
+  it("divides the machine's speed out: the operator's CPU over the API server's in the same round", () => {
+    const race = result({ ms: [1, 1], rss: 60 }, { ms: [1, 1], rss: 50 });
+    // A machine twice as slow in the second round doubles both processes' CPU: the quotient stays.
+    race.scale.forEach((s, i) => {
+      s.point.cpuMsPerRegistration = (s.operator === 'ours' ? 4 : 2) * (i < 2 ? 1 : 2);
+      s.point.cpuByProcess = { 'kube-apiserver': 10 * (i < 2 ? 1 : 2) };
+    });
+    const row = find(judgeVersus(race), (w) => w.startsWith('operator CPU over'));
+    assert.equal(row.ours, '0.400, 0.400');
+    assert.equal(row.peer, '0.200, 0.200');
+    assert.equal(row.ratio, 2);
+    assert.equal(row.met, undefined, 'no target');
+    const without = result({ ms: [1, 1], rss: 60 }, { ms: [1, 1], rss: 50 });
+    assert.equal(find(judgeVersus(without), (w) => w.startsWith('operator CPU over')).ratio, undefined);
+  });
+
   it('leaves a server out where the run did not measure it', () => {
     assert.equal(serverCpuMsPerRegistration(point(1, 1, {}), 'kafka'), undefined);
   });
