@@ -88,12 +88,20 @@ async function installCrd(kubectl: string, kubeconfig: string): Promise<void> {
   if (established.code !== 0) throw new Error(`kubectl wait: ${established.stderr}`);
 }
 
+/** The section whose figures a phase's profile explains. */
+function sectionOf(phase: ProfiledPhase): Section {
+  if (phase === 'scale-1000') return 'scale';
+  // The idle RSS is judged in the race only.
+  if (phase === 'idle') return 'versus';
+  return phase;
+}
+
 /** Phases to profile for the targets missed by sections that ran now. */
 function phasesToProfile(results: Results, ran: Section[], all: boolean): ProfiledPhase[] {
   const phases = new Set<ProfiledPhase>();
   for (const target of judgeTargets(results)) {
     if (target.met !== false && !all) continue;
-    const section: Section = target.profile === 'scale-1000' ? 'scale' : target.profile;
+    const section = sectionOf(target.profile);
     if (ran.includes(section) || (target.id === 'rss-1000' && ran.includes('steady')))
       phases.add(target.profile);
   }

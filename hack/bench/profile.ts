@@ -1,18 +1,21 @@
 // Profiles for missed targets: the slow phase is run again with `node --cpu-prof`, and the profile is summarised
-// by self time (function and package), so the report explains a miss with a measurement.
+// by self time (function and package), so the report explains a miss with a measurement; a memory miss gets a heap
+// snapshot too, and the idle one where its resident pages are.
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageNodeFlags } from '../bundle.js';
 import { benchColdStart } from './coldstart.js';
-import { requireNodeOperator, type BenchContext } from './context.js';
+import { requireNodeOperator, sleep, type BenchContext } from './context.js';
 import { isCpuProfile, summarizeProfile, type ProfileSummary, type ProfileWindow } from './cpuprofile.js';
 import { isHeapSnapshot, summarizeHeap, type HeapSummary } from './heapsnapshot.js';
 import { benchSteady } from './steady.js';
 import { benchLatency } from './latency.js';
-import type { OperatorProcess } from './operator.js';
+import { OperatorProcess } from './operator.js';
 import { scaleOnce } from './scale.js';
+import { residencyOf, type Residency } from './smaps.js';
 
-const PROFILED_PHASES = ['latency', 'scale-1000', 'steady', 'coldstart'] as const;
+const PROFILED_PHASES = ['latency', 'scale-1000', 'steady', 'coldstart', 'idle'] as const;
 export type ProfiledPhase = (typeof PROFILED_PHASES)[number];
 
 export function profiledPhase(name: string | undefined): ProfiledPhase {
@@ -27,8 +30,10 @@ export interface PhaseProfile {
   /** What the profiled run was. */
   run: string;
   summary: ProfileSummary;
-  /** What the heap held with every object registered (scale phase only). */
+  /** What the heap held: with every object registered (scale phase), or idle before the first (idle phase). */
   heap?: HeapSummary;
+  /** Where the idle operator's resident memory is, beside a bare node's with the same flags (idle phase only). */
+  residency?: { operator: Residency; bareNode: Residency };
   /** The same scale run under settings that bound memory (scale phase only). */
   memoryVariants?: MemoryVariant[];
 }
@@ -85,6 +90,39 @@ async function heapSnapshot(operator: OperatorProcess, dir: string): Promise<Hea
   return undefined;
 }
 
+/** When the race reads the idle RSS: half a second after /readyz first answers. */
+const IDLE_READ_MS = 500;
+
+async function started(ctx: BenchContext, nodeArgs: string[]): Promise<OperatorProcess> {
+  const operator = await OperatorProcess.start(requireNodeOperator(ctx), {
+    kubeconfig: ctx.kubeconfig,
+    namespace: ctx.namespace,
+    nodeArgs,
+  });
+  try {
+    await operator.waitReady();
+  } catch (error) {
+    await operator.stop();
+    throw error;
+  }
+  await sleep(IDLE_READ_MS);
+  return operator;
+}
+
+/** A bare node with the same flags, read as long after its start as the idle operator is after its own. */
+async function bareNodeResidency(flags: string[]): Promise<Residency> {
+  const child = spawn(process.execPath, [...flags, '-e', 'setTimeout(() => {}, 30_000)'], {
+    stdio: 'ignore',
+  });
+  try {
+    await sleep(1000);
+    if (child.pid === undefined || child.exitCode !== null) throw new Error('the bare node did not start');
+    return residencyOf(child.pid);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 function readProfiles(dir: string, window?: ProfileWindow): ProfileSummary | undefined {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   // The operator is one process: one profile; a second would be a child it spawned, which it does not.
@@ -107,6 +145,7 @@ export async function profilePhase(
   let heap: HeapSummary | undefined;
   const memoryVariants: MemoryVariant[] = [];
   let window: ProfileWindow | undefined;
+  let residency: PhaseProfile['residency'];
   switch (phase) {
     case 'latency':
       await benchLatency(ctx, nodeArgs, ctx.quick ? 20 : 100);
@@ -159,6 +198,22 @@ export async function profilePhase(
       await benchColdStart(ctx, nodeArgs, 1);
       run = 'one cold start up to the first registration, then shutdown';
       break;
+    case 'idle': {
+      // Residency and the heap snapshot in a run without the profiler, whose buffers are memory too.
+      const heapDir = join(dir, 'heap');
+      mkdirSync(heapDir);
+      const quiet = await started(ctx, [`--diagnostic-dir=${heapDir}`, '--heapsnapshot-signal=SIGUSR2']);
+      try {
+        const operator = residencyOf(quiet.pid);
+        heap = await heapSnapshot(quiet, heapDir);
+        residency = { operator, bareNode: await bareNodeResidency(imageNodeFlags()) };
+      } finally {
+        await quiet.stop();
+      }
+      await (await started(ctx, nodeArgs)).stop();
+      run = `an operator started with no objects, up to ${String(IDLE_READ_MS)} ms after it was ready, then shut down`;
+      break;
+    }
   }
   const summary = readProfiles(dir, window);
   if (summary === undefined) {
@@ -170,6 +225,7 @@ export async function profilePhase(
     run,
     summary,
     ...(heap !== undefined ? { heap } : {}),
+    ...(residency !== undefined ? { residency } : {}),
     ...(memoryVariants.length > 0 ? { memoryVariants } : {}),
   };
 }

@@ -4,7 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { STAGE_NAMES } from './latency.js';
+import type { HeapSummary } from './heapsnapshot.js';
 import type { PhaseProfile, ProfiledPhase } from './profile.js';
+import type { Residency } from './smaps.js';
 import { judgeTargets, type Results, type Target } from './results.js';
 import { growth, total, type Summary } from './stats.js';
 import type { SampledSections, ScalePointSummary, VersusSummary } from './summary.js';
@@ -606,9 +608,74 @@ function profileTable(p: PhaseProfile, report: Report): void {
   );
 }
 
+/** A heap snapshot's summary: by constructor, then the strings held most. */
+function heapTables(subject: string, run: string, h: HeapSummary, report: Report): void {
+  report.add(
+    `Heap snapshot ${subject} (${run}; V8 collects garbage before writing it, so this is what is live): ${mib(h.totalBytes)} ` +
+      `in ${int(h.nodes)} heap objects. Self size by constructor:`,
+    '',
+    '| constructor or kind | objects | self size | % |',
+    '|---|---:|---:|---:|',
+    ...h.top
+      .slice(0, 12)
+      .map(
+        (e) =>
+          `| \`${e.name.replace(/\|/g, '\\|')}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
+      ),
+    '',
+    ...(h.strings === undefined
+      ? []
+      : [
+          'The strings held most, by value (its first 60 characters; % of all string bytes):',
+          '',
+          '| string | copies | bytes | % |',
+          '|---|---:|---:|---:|',
+          ...h.strings
+            .slice(0, 12)
+            .map(
+              (e) =>
+                `| \`${JSON.stringify(e.name).slice(1, -1).replace(/\|/g, '\\|').replace(/`/g, "'")}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
+            ),
+          '',
+        ]),
+  );
+}
+
+/** Where the idle operator's resident pages are, beside a bare node's with the same flags. */
+function residencyTable(
+  p: PhaseProfile,
+  residency: NonNullable<PhaseProfile['residency']>,
+  report: Report,
+): void {
+  const { operator: o, bareNode: b } = residency;
+  const line = (what: string, pick: (r: Residency) => number): string =>
+    `| ${what} | ${mib(pick(o))} | ${mib(pick(b))} | ${mib(pick(o) - pick(b))} |`;
+  report.add(
+    `Where the idle operator's resident memory is (${p.run}; \`/proc/PID/smaps\`, each mapping's Rss by what it ` +
+      "maps), beside a bare `node` with the image's flags 1 s after its start:",
+    '',
+    "| resident | operator | bare node | the operator's own |",
+    '|---|---:|---:|---:|',
+    line(
+      "the node binary's pages (its code and read-only data, as far as touched)",
+      (r) => r.executableBytes,
+    ),
+    line(
+      "anonymous memory (V8's heap and code, malloc's large chunks, threads' stacks)",
+      (r) => r.anonymousBytes,
+    ),
+    line("malloc's brk heap", (r) => r.brkHeapBytes),
+    line('shared libraries', (r) => r.librariesBytes),
+    line('the rest (the main stack, other files)', (r) => r.otherBytes),
+    line('all of it', (r) => r.totalBytes),
+    '',
+  );
+}
+
 function missesSection(r: Results, targets: Target[], report: Report): void {
   const missed = targets.filter((t) => t.met === false);
-  // The race's misses that a profile of ours explains (its memory rows point to none).
+  // The race's misses that a profile of ours explains (its peak rows point to none: the heap at 1,000 objects is
+  // under the peak RSS target).
   const versusMissed = (r.versus === undefined ? [] : judgeVersus(r.versus)).filter(
     (row): row is VersusRow & { profile: ProfiledPhase } => row.met === false && row.profile !== undefined,
   );
@@ -648,38 +715,8 @@ function missesSection(r: Results, targets: Target[], report: Report): void {
         '',
       );
     }
-    if (t.id === 'rss-1000' && profile?.heap !== undefined) {
-      const h = profile.heap;
-      report.add(
-        `Heap snapshot with every object registered (${profile.run}; V8 collects garbage before writing it, so this ` +
-          `is what is live): ${mib(h.totalBytes)} in ${int(h.nodes)} heap objects. Self size by constructor:`,
-        '',
-        '| constructor or kind | objects | self size | % |',
-        '|---|---:|---:|---:|',
-        ...h.top
-          .slice(0, 12)
-          .map(
-            (e) =>
-              `| \`${e.name.replace(/\|/g, '\\|')}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
-          ),
-        '',
-        ...(h.strings === undefined
-          ? []
-          : [
-              'The strings held most, by value (its first 60 characters; % of all string bytes):',
-              '',
-              '| string | copies | bytes | % |',
-              '|---|---:|---:|---:|',
-              ...h.strings
-                .slice(0, 12)
-                .map(
-                  (e) =>
-                    `| \`${JSON.stringify(e.name).slice(1, -1).replace(/\|/g, '\\|').replace(/`/g, "'")}\` | ${int(e.count)} | ${mib(e.bytes)} | ${n1(e.percent, 1)} |`,
-                ),
-              '',
-            ]),
-      );
-    }
+    if (t.id === 'rss-1000' && profile?.heap !== undefined)
+      heapTables('with every object registered', profile.run, profile.heap, report);
     showProfile(r, t.profile, shown, report);
   }
   for (const row of versusMissed) {
@@ -695,6 +732,9 @@ function showProfile(r: Results, phase: ProfiledPhase, shown: Set<string>, repor
   else if (shown.has(phase)) report.add(`Profile: see above (${profile.run}).`, '');
   else {
     shown.add(phase);
+    if (profile.residency !== undefined) residencyTable(profile, profile.residency, report);
+    if (phase === 'idle' && profile.heap !== undefined)
+      heapTables('of the idle operator', profile.run, profile.heap, report);
     profileTable(profile, report);
   }
 }
@@ -739,8 +779,10 @@ export function writeReport(
       '`npm run bench -- --quick` is a short smoke run (small counts, written to `.testenv/bench-quick/`); ' +
       '`npm run bench -- latency oldway` runs only the named sections (`oldway`, `latency`, `scale`, `steady`, ' +
       "`coldstart`, `size`, `apiclient`, `versus`: ours beside the Go peer, `pod`: the operator as the chart's pod on a node) and keeps the others from the previous run; after the sections, the phase behind each missed " +
-      'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot) and summarised below ' +
-      '(`--profile-all` profiles every phase, `--no-profile` none, `--profile-only PHASE` only that one: `latency`, `scale-1000`, `steady`, `coldstart`). Needs what `npm test` needs (Node, Go, Java, ' +
+      'target is run again under `node --cpu-prof` (and, for memory, with a heap snapshot; for the idle RSS, with ' +
+      'where its resident pages are) and summarised below (`--profile-all` profiles every phase, `--no-profile` ' +
+      'none, `--profile-only PHASE` only that one: `latency`, `scale-1000`, `steady`, `coldstart`, `idle`). Needs ' +
+      'what `npm test` needs (Node, Go, Java, ' +
       'Maven, OpenSSL; see the README) plus, for the kcat comparison, `kcat` (`apt-get install kcat`: it is skipped ' +
       "when missing) and GNU time (`apt-get install time`) for the old way's CPU and memory. About 30 minutes on 2 cores, the race and the pod section included.",
     '',

@@ -179,6 +179,7 @@ export function judgeVersus(v: VersusSummary): VersusRow[] {
         maxRatio: 1.5,
         maxOurs: 100 * MiB,
         text: '<= 1.5x, <= 100 MiB',
+        profile: 'idle',
       },
     ),
     row(

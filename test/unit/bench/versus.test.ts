@@ -153,6 +153,16 @@ describe('the race with the Go peer', () => {
     assert.equal(serverCpuMsPerRegistration(point(1, 1, {}), 'kafka'), undefined);
   });
 
+  it("points a missed idle RSS at the idle operator's profile, where its resident pages are", () => {
+    const race = result({ ms: [1, 1], rss: 60 }, { ms: [1, 1], rss: 50 });
+    race.scale.forEach((s) => {
+      s.point.idleRssBytes = (s.operator === 'ours' ? 76 : 38) * MiB;
+    });
+    const idle = find(judgeVersus(race), (w) => w.startsWith('RSS before'));
+    assert.equal(idle.met, false);
+    assert.equal(idle.profile, 'idle');
+  });
+
   it('misses a memory target above 100 MiB even within the ratio', () => {
     const rows = judgeVersus(result({ ms: [1, 1], rss: 120 }, { ms: [1, 1], rss: 100 }));
     const peak = find(rows, (w) => w.startsWith('peak RSS'));
