@@ -643,7 +643,7 @@ function heapTables(subject: string, run: string, h: HeapSummary, report: Report
 
 /** Where the idle operator's resident pages are, beside a bare node's with the same flags. */
 function residencyTable(
-  p: PhaseProfile,
+  run: string,
   residency: NonNullable<PhaseProfile['residency']>,
   report: Report,
 ): void {
@@ -651,7 +651,7 @@ function residencyTable(
   const line = (what: string, pick: (r: Residency) => number): string =>
     `| ${what} | ${mib(pick(o))} | ${mib(pick(b))} | ${mib(pick(o) - pick(b))} |`;
   report.add(
-    `Where the idle operator's resident memory is (${p.run}; \`/proc/PID/smaps\`, each mapping's Rss by what it ` +
+    `Where the idle operator's resident memory is (${run}; \`/proc/PID/smaps\`, each mapping's Rss by what it ` +
       "maps), beside a bare `node` with the image's flags 1 s after its start:",
     '',
     "| resident | operator | bare node | the operator's own |",
@@ -732,9 +732,11 @@ function showProfile(r: Results, phase: ProfiledPhase, shown: Set<string>, repor
   else if (shown.has(phase)) report.add(`Profile: see above (${profile.run}).`, '');
   else {
     shown.add(phase);
-    if (profile.residency !== undefined) residencyTable(profile, profile.residency, report);
-    if (phase === 'idle' && profile.heap !== undefined)
-      heapTables('of the idle operator', profile.run, profile.heap, report);
+    // The idle phase's memory: its resident pages, then its heap (the peak's heap is under its own target).
+    if (profile.residency !== undefined) {
+      residencyTable(profile.run, profile.residency, report);
+      if (profile.heap !== undefined) heapTables('of the idle operator', profile.run, profile.heap, report);
+    }
     profileTable(profile, report);
   }
 }
