@@ -17,7 +17,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bundlePackagesFile } from '../bundle.js';
 import { run } from '../testenv/exec.js';
 import { importImage } from '../testenv/node/containerd.js';

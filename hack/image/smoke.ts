@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { startPrivateContainerd, type PrivateContainerd } from './containerd.js';
 
 export interface RunningImage {

@@ -1,6 +1,6 @@
 // metav1.Condition, exactly: the generic condition helpers in src/runtime rely on this structural shape, and
 // tools that read conditions (kubectl wait, kstatus) expect it.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** metav1.Condition's type pattern: an optional DNS-subdomain prefix and a CamelCase-ish name. */
 const CONDITION_TYPE_PATTERN =

@@ -1,7 +1,7 @@
 // The CustomResourceDefinition, derived from the zod schemas: `npm run gen:crd` writes it to crds/, and the
 // CLI can print it. Nothing in it is written by hand except the envelope and the printer columns.
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.js';
 import { ClusterRegistrationSpecSchema } from './spec.js';
 import { ClusterRegistrationStatusSchema } from './status.js';

@@ -1,6 +1,6 @@
 // Field shapes the spec uses more than once. Every regex here is in the common subset of JS and RE2 (the API
 // server's regex engine), because the same pattern is checked by zod and written into the CRD.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_MAX_LENGTH, DURATION_PATTERN, tryParseDuration } from './duration.js';
 import { withRule } from './rules.js';
 

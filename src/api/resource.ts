@@ -1,5 +1,5 @@
 // The whole ClusterRegistration object, and the one function the controller reads objects through.
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_VERSION, KIND } from './constants.js';
 import { ClusterRegistrationSpecSchema } from './spec.js';
 import { ClusterRegistrationStatusSchema, type ClusterRegistrationStatus } from './status.js';

@@ -1,6 +1,6 @@
 // CEL validation rules live on the zod schema as metadata, next to the JS check that mirrors them, so that the
 // CRD (admission) and parseClusterRegistration (the controller) enforce the same rule from one definition.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One entry of a CRD schema's `x-kubernetes-validations` (apiextensions.k8s.io/v1 ValidationRule). */
 export interface CelRule {

@@ -1,7 +1,7 @@
 // spec of ClusterRegistration: what the user asks for. The CRD is generated from these schemas
 // (src/api/crd.ts), so every description here is what `kubectl explain` prints. Objects are strict, as
 // admission is: a field the operator does not know is one it cannot honour, so it is reported, not ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   Bounds,
   DEFAULT_OPERATOR_NAMESPACE,

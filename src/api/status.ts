@@ -1,7 +1,7 @@
 // status of ClusterRegistration: written only by the operator, through the status subresource. Unlike the
 // spec, these objects are not strict: a field added by a newer operator version is dropped on read rather
 // than making the whole status unreadable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLUSTER_ID_NAMESPACE } from './constants.js';
 import { ConditionSchema } from './condition.js';
 import { KafkaSchema } from './spec.js';

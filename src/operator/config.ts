@@ -1,7 +1,7 @@
 // `run`'s settings: flags, each with an environment variable behind it (flags win), validated by one zod schema so
 // that a bad value stops the operator at start with a message naming the flag, not later with a crash.
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_OPERATOR_NAMESPACE, parseDuration, tryParseDuration } from '../api/index.js';
 
 const duration = (name: string, min: string, max: string) =>

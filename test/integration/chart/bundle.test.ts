@@ -51,6 +51,15 @@ test('the bundle runs alone: --version, --help, crd', async (t) => {
   assert.match(usage.stderr, /--selector is required/);
 });
 
+test("the bundle carries zod's English messages alone", async (t) => {
+  // `import { z } from 'zod'` is the namespace as a value, which esbuild keeps whole: every one of zod's 40-odd
+  // locales, a fifth of the bundle and 1-2 MiB of the operator's RSS (docs/benchmarks.md). German stands for them.
+  const { file } = await buildBundle(t);
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /Invalid input/);
+  assert.doesNotMatch(text, /Eingabe/);
+});
+
 test("the bundle leaves Node's own fetch unloaded: it never calls it", async (t) => {
   const { file } = await buildBundle(t);
   // Node's undici (fetch, WebSocket, with HTTP/2 and web streams) costs megabytes of memory when loaded; an ES

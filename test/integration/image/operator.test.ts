@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runtimeStage } from '../../../hack/image/dockerfile.js';
 import { buildOperatorImage, chartRepository, operatorVersion } from '../../../hack/image/operator.js';
 import { smokeTest } from '../../../hack/image/smoke.js';
