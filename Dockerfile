@@ -20,11 +20,12 @@ ENV MALLOC_MMAP_THRESHOLD_=32768
 USER 65532:65532
 # The base's entrypoint is node itself; `run` by default, so `docker run IMAGE` starts the operator.
 # --memory-saver-mode keeps V8's heap close to what is live ("at the expense of extra cpu cycles", V8 says): with
-# 1,000 objects the operator peaks at about 105 MiB RSS instead of 160 on Node 24. --optimize-for-size bounds it
+# 1,000 objects the operator peaks under 100 MiB RSS with these flags, at 140-200 MiB without it (the bench's
+# findings). --optimize-for-size bounds it
 # as well but also trades code speed for size: 13% more CPU on the means of five alternating pairs, for the same
 # peak. --no-turbofan leaves V8's top tier out (Maglev still optimizes hot code): 2-5 MiB less at the peak and
 # while heart-beating, for the same CPU (mirrored rounds by hand, docs/benchmarks.md). V8 flags, not Node's: the
-# tests run the image's Node, which would refuse them if a new V8 dropped one. The bench and the chart tests read these flags from here, so they run the bundle as the
-# image does.
+# tests run the image's Node, which would refuse them if a new V8 dropped one. The bench and the chart tests read
+# these flags from here, so they run the bundle as the image does.
 ENTRYPOINT ["/nodejs/bin/node", "--memory-saver-mode", "--no-turbofan", "/app/cluster-registry-operator.mjs"]
 CMD ["run"]
