@@ -551,10 +551,9 @@ function podSection(r: Results, report: Report): void {
   );
 }
 
-/** How the race's latency ran: in rounds, pooled, or (in results written before that) once each. */
+/** How the race's latency ran: in rounds, each operator's pooled. */
 function versusLatencyRuns(v: VersusSummary): string {
   const order = v.latencyOrder;
-  if (order === undefined) return 'latency one at a time (as above)';
   const rounds = order.length / 2;
   return (
     `latency one at a time in ${String(rounds)} rounds of ${String(v.latency.ours.count / rounds)} each, in the ` +

@@ -20,8 +20,8 @@ export interface VersusResult {
   count: number;
   /** Each contender's rounds pooled. */
   latency: Record<Contender, LatencyResult>;
-  /** Who ran the latency rounds, in order (`raceOrder`); absent from results written when each ran once. */
-  latencyOrder?: Contender[];
+  /** Who ran the latency rounds, in order (`raceOrder`). */
+  latencyOrder: Contender[];
   /** In the order they ran (`raceOrder`). */
   scale: { operator: Contender; point: ScalePoint }[];
   steady: Record<Contender, SteadyResult>;

@@ -89,6 +89,7 @@ describe("the run's results, summarised for results.json", () => {
       labels: { ours: 'bundle', peer: 'Go peer' },
       count: 1000,
       latency: { ours: latency, peer: latency },
+      latencyOrder: ['ours', 'peer'],
       scale: [{ operator: 'ours', point }],
       steady: { ours: steady, peer: steady },
     },

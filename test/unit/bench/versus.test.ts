@@ -81,6 +81,7 @@ function result(ours: { ms: number[]; rss: number }, peer: { ms: number[]; rss: 
     labels: { ours: 'bundle', peer: 'Go peer' },
     count: 1000,
     latency: { ours: latency(40), peer: latency(50) },
+    latencyOrder: ['ours', 'peer'],
     scale: ours.ms.flatMap((ms, i) => [
       { operator: 'ours' as const, point: point(ms, ours.rss, writes) },
       { operator: 'peer' as const, point: point(peer.ms[i] ?? 0, peer.rss, writes) },
